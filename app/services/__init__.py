@@ -1,0 +1,1 @@
+"""Use cases: one transaction each, plain values in, frozen rows out; no Qt."""

@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy models, engine/session factory, Alembic migrations. No Qt."""

@@ -1,0 +1,1 @@
+"""Data and assets: product table, SOP texts, icons, style sheet."""
