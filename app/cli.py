@@ -68,10 +68,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def open_context(database_url: str | None) -> AppContext:
+    from app.products import load_products
     from db.migrate import open_database
     from db.url import resolve_database_url
-
-    from app.products import load_products
 
     load_products()  # refuse a malformed product table at start, with its line and reason
     return AppContext(database=open_database(resolve_database_url(database_url)))

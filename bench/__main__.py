@@ -44,7 +44,7 @@ def main() -> int:
         results.extend(module.run())
     table = _table(results)
     print(table)
-    machine = f"{platform.machine()}, {platform.processor() or 'cpu'}, Python {platform.python_version()}"
+    machine = f"{platform.machine()}, Python {platform.python_version()}"
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     body = f"# Benchmark results\n\nLast run: {stamp} on {machine} ({_cores()} cores).\n\n{table}\n"
     if failures:
