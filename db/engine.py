@@ -1,8 +1,18 @@
 """Engine and transaction factory for SQLite (default) and PostgreSQL.
 
-SQLite: WAL, synchronous=FULL, foreign keys on, busy timeout, and every transaction opened
-with BEGIN IMMEDIATE, because a deferred BEGIN that reads then writes fails under
-contention instead of waiting (SAFETY.md).
+SQLite (SAFETY.md "Records that cannot lose or hide data"):
+- WAL journal, `synchronous=FULL` (a committed clinical write survives a power cut),
+  foreign keys on, and a busy timeout so a writer waits for another instead of failing.
+- Every write transaction starts with `BEGIN IMMEDIATE`: it takes the write lock up front,
+  so it waits (busy timeout) for another writer rather than failing later with
+  "database is locked" when a deferred read transaction tries to become a write.
+  To make that possible the pysqlite driver's own transaction handling is switched off
+  (`isolation_level = None`) and SQLAlchemy's "begin" event emits our BEGIN.
+- `Database.read()` uses a plain deferred BEGIN: in WAL mode readers never block the
+  writer and see one consistent snapshot.
+
+PostgreSQL (`postgresql+psycopg://user:password@host:port/dbname`): a small connection pool
+with pre-ping; `read()` runs READ ONLY at REPEATABLE READ (one snapshot for a whole screen).
 """
 
 from __future__ import annotations
@@ -12,41 +22,87 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+# Execution option carried by connections of `Database.read()` sessions.
+_READ_ONLY_OPTION = "carward_read_only"
+
+# What every SQLite connection is set to; tests check these are really in force.
+SQLITE_PRAGMAS: dict[str, str] = {
+    "busy_timeout": str(SQLITE_BUSY_TIMEOUT_MS),
+    "journal_mode": "wal",
+    "synchronous": "2",  # FULL
+    "foreign_keys": "1",
+}
 
 
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
-        # Let SQLAlchemy, not the driver, manage transactions so BEGIN IMMEDIATE is ours.
+        # Let SQLAlchemy, not the driver, open transactions so BEGIN IMMEDIATE is ours
+        # (the driver would otherwise send its own deferred BEGIN before the first write).
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
-        cur.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
-        cur.execute("PRAGMA journal_mode = WAL")
-        cur.execute("PRAGMA synchronous = FULL")
-        cur.execute("PRAGMA foreign_keys = ON")
-        cur.close()
+        try:
+            # busy_timeout first: switching to WAL needs a lock another process may hold.
+            cur.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+            mode = cur.execute("PRAGMA journal_mode = WAL").fetchone()
+            if mode is None or str(mode[0]).lower() != "wal":
+                raise RuntimeError(
+                    f"SQLite refused WAL mode (journal_mode={mode and mode[0]}); "
+                    "is the database on a network share or read-only medium?"
+                )
+            cur.execute("PRAGMA synchronous = FULL")
+            cur.execute("PRAGMA foreign_keys = ON")
+        finally:
+            cur.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        if conn.get_execution_options().get(_READ_ONLY_OPTION):
+            conn.exec_driver_sql("BEGIN")
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 class Database:
-    """One per process: `with db.transaction() as s:` is one unit of work."""
+    """One per process: `with db.transaction() as s:` is one unit of work.
+
+    - `transaction()`: commits when the block ends normally, rolls back on any exception
+      (never a partial write). On SQLite it holds the write lock from its first statement.
+    - `read()`: a read-only unit, always rolled back at the end.
+    Rows loaded in either stay usable after the block (`expire_on_commit=False`).
+    """
 
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = url
-        self.is_sqlite = url.startswith("sqlite")
+        # What `db.migrate.open_database` did to the schema (a MigrationOutcome), if it ran.
+        self.migration: Any = None
+        parsed = make_url(url)
+        self.is_sqlite = parsed.get_backend_name() == "sqlite"
+        self.is_postgresql = parsed.get_backend_name() == "postgresql"
         kwargs: dict[str, Any] = {"echo": echo}
-        if not self.is_sqlite:
+        if self.is_sqlite:
+            # Wait in Python too (the driver's timeout, seconds) in case the pragma is lost.
+            kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+        else:
             kwargs.update(pool_pre_ping=True, pool_size=5, max_overflow=10)
         self.engine: Engine = create_engine(url, **kwargs)
         if self.is_sqlite:
             _configure_sqlite(self.engine)
+        read_options: dict[str, Any] = {_READ_ONLY_OPTION: True}
+        if self.is_postgresql:
+            read_options.update(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+        self._read_engine = self.engine.execution_options(**read_options)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._read_sessions = sessionmaker(self._read_engine, expire_on_commit=False)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -57,11 +113,15 @@ class Database:
     @contextmanager
     def read(self) -> Iterator[Session]:
         """A read-only unit (rolled back at the end)."""
-        with self._sessions() as session:
+        with self._read_sessions() as session:
             try:
                 yield session
             finally:
                 session.rollback()
 
     def dispose(self) -> None:
+        """Close every pooled connection (on SQLite this also checkpoints the WAL)."""
         self.engine.dispose()
+
+    def __repr__(self) -> str:
+        return f"Database({make_url(self.url).render_as_string(hide_password=True)!r})"

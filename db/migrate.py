@@ -1,0 +1,276 @@
+"""Open the ward record, creating or migrating its schema first (SAFETY.md, ARCHITECTURE.md).
+
+`open_database(url)`:
+- a new or empty database is created and brought to the newest schema (head);
+- a database written by a newer version of the program (its Alembic revision is unknown
+  to this code) is refused with `DatabaseTooNew`, and nothing is changed: on SQLite the
+  revision is read through a read-only connection before anything else touches the file;
+- an older SQLite database is first copied with SQLite's online backup API to
+  `<file>.backup-<UTC time>-<from revision>.sqlite3` beside it (checked with
+  `PRAGMA quick_check`), then migrated in one transaction; if anything fails the
+  transaction rolls back and the backup stays;
+- PostgreSQL is migrated the same way in one transaction (its DDL is transactional) under
+  an advisory lock so two workstations starting together do not both migrate; back it
+  up with `pg_dump` before installing a new version (docs/readme/database.md).
+
+Alembic is configured in code: the scripts are found beside this module, so this works
+from an installed package with no alembic.ini.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.util import CommandError
+from sqlalchemy import Connection, inspect, text
+
+import db
+from db.engine import Database
+from db.url import describe, sqlite_file
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(db.__file__).parent / "migrations"
+VERSION_TABLE = "alembic_version"
+# Any constant: taken by `pg_advisory_xact_lock` while a PostgreSQL database is migrated.
+_PG_MIGRATION_LOCK_KEY = 0x63617277  # "carw"
+
+
+class DatabaseError(Exception):
+    """A database this version cannot open; str() is a message for the user."""
+
+
+class DatabaseTooNew(DatabaseError):  # noqa: N818 (the name the app catches)
+    def __init__(self, revision: str, url: str) -> None:
+        self.revision = revision
+        super().__init__(
+            f"This database was written by a newer version of the ward monitor "
+            f"(revision {revision}); install the newer version; nothing was changed. "
+            f"Database: {describe(url)}"
+        )
+
+
+class DatabaseNotRecognised(DatabaseError):  # noqa: N818
+    def __init__(self, url: str, tables: list[str]) -> None:
+        super().__init__(
+            f"{describe(url)} holds tables ({', '.join(sorted(tables)[:8])}) but no ward "
+            "monitor schema version; it is not a ward monitor database or was made by hand. "
+            "Nothing was changed."
+        )
+
+
+@dataclass(frozen=True)
+class MigrationOutcome:
+    from_revision: str | None  # None: the database was new (empty)
+    to_revision: str
+    backup: Path | None  # the SQLite backup made before migrating, if any
+
+    @property
+    def migrated(self) -> bool:
+        return self.from_revision != self.to_revision
+
+
+def alembic_config(connection: Connection | None = None, url: str | None = None) -> Config:
+    """An Alembic Config built in code; `connection` is used by env.py when given."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.set_main_option("path_separator", "os")
+    cfg.set_main_option("file_template", "%%(rev)s_%%(slug)s")
+    if url is not None:
+        cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    if connection is not None:
+        cfg.attributes["connection"] = connection
+    return cfg
+
+
+def script_directory() -> ScriptDirectory:
+    return ScriptDirectory.from_config(alembic_config())
+
+
+def head_revision() -> str:
+    """The newest schema revision this code knows."""
+    head = script_directory().get_current_head()
+    if head is None:
+        raise RuntimeError(f"no migration scripts found in {MIGRATIONS_DIR}")
+    return head
+
+
+def _known(script: ScriptDirectory, revision: str) -> bool:
+    try:
+        return script.get_revision(revision) is not None
+    except CommandError:
+        return False
+
+
+def _unknown_revisions(revisions: tuple[str, ...] | list[str]) -> list[str]:
+    script = script_directory()
+    return [rev for rev in revisions if not _known(script, rev)]
+
+
+def current_revision(url: str) -> str | None:
+    """The schema revision recorded in the database; None for a new or empty one."""
+    path = sqlite_file(url)
+    if path is not None:
+        revisions, _tables = _sqlite_peek(path)
+        return revisions[0] if revisions else None
+    database = Database(url)
+    try:
+        with database.engine.connect() as conn:
+            heads = MigrationContext.configure(conn).get_current_heads()
+            conn.rollback()
+        return heads[0] if heads else None
+    finally:
+        database.dispose()
+
+
+# --- SQLite: look before touching, and back up ---------------------------------------------
+
+
+@contextmanager
+def _sqlite_read_only(path: Path) -> Iterator[sqlite3.Connection]:
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+    with closing(conn):
+        yield conn
+
+
+def _sqlite_peek(path: Path) -> tuple[list[str], list[str]]:
+    """(recorded revisions, table names) read without changing a byte of the file."""
+    if not path.exists() or path.stat().st_size == 0:
+        return [], []
+    with _sqlite_read_only(path) as conn:
+        tables = [
+            row[0]
+            for row in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            )
+        ]
+        revisions: list[str] = []
+        if VERSION_TABLE in tables:
+            revisions = [row[0] for row in conn.execute(f"SELECT version_num FROM {VERSION_TABLE}")]
+    return revisions, tables
+
+
+def backup_path_for(path: Path, from_revision: str, now: datetime | None = None) -> Path:
+    stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
+    candidate = path.with_name(f"{path.name}.backup-{stamp}-{from_revision}.sqlite3")
+    n = 1
+    while candidate.exists():
+        n += 1
+        candidate = path.with_name(f"{path.name}.backup-{stamp}-{from_revision}-{n}.sqlite3")
+    return candidate
+
+
+def backup_sqlite(path: Path, target: Path) -> Path:
+    """Copy a live SQLite database with the online backup API, verify it, then publish it.
+
+    The copy is written under a temporary name, checked with `PRAGMA quick_check`, synced
+    to disk and only then renamed, so a backup file that exists is a whole one.
+    """
+    partial = target.with_name(target.name + ".partial")
+    partial.unlink(missing_ok=True)
+    try:
+        with _sqlite_read_only(path) as source, closing(sqlite3.connect(partial)) as dest:
+            source.backup(dest)
+            result = dest.execute("PRAGMA quick_check").fetchone()
+            if result is None or result[0] != "ok":
+                raise DatabaseError(f"the backup of {path} failed its check: {result}")
+            # A backup is a single self-contained file: no WAL beside it.
+            dest.execute("PRAGMA journal_mode = DELETE")
+        with open(partial, "rb") as handle:
+            os.fsync(handle.fileno())
+        partial.replace(target)
+    finally:
+        partial.unlink(missing_ok=True)
+    return target
+
+
+# --- Migrating ----------------------------------------------------------------------------
+
+
+def _set_sqlite_foreign_keys(conn: Connection, on: bool) -> None:
+    # Must run outside a transaction (SQLite ignores it inside one): use the raw driver.
+    dbapi_conn: Any = conn.connection.dbapi_connection
+    dbapi_conn.execute(f"PRAGMA foreign_keys = {'ON' if on else 'OFF'}")
+
+
+def _user_tables(conn: Connection) -> list[str]:
+    return [t for t in inspect(conn).get_table_names() if t != VERSION_TABLE]
+
+
+def migrate_database(database: Database) -> MigrationOutcome:
+    """Bring `database` to head (see the module doc); returns what was done."""
+    url = database.url
+    head = head_revision()
+    backup: Path | None = None
+
+    path = sqlite_file(url) if database.is_sqlite else None
+    if path is not None:
+        revisions, tables = _sqlite_peek(path)
+        unknown = _unknown_revisions(revisions)
+        if unknown:
+            raise DatabaseTooNew(unknown[0], url)
+        if not revisions and [t for t in tables if t != VERSION_TABLE]:
+            raise DatabaseNotRecognised(url, tables)
+        if revisions and revisions != [head]:
+            backup = backup_sqlite(path, backup_path_for(path, revisions[0]))
+            log.warning("Backed up %s to %s before migrating it", path, backup)
+
+    with database.engine.connect() as conn:
+        if database.is_sqlite:
+            _set_sqlite_foreign_keys(conn, on=False)
+        try:
+            with conn.begin():
+                if database.is_postgresql:
+                    conn.execute(
+                        text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_MIGRATION_LOCK_KEY}
+                    )
+                # Checked again under the write lock: another process may have migrated.
+                current = MigrationContext.configure(conn).get_current_heads()
+                unknown = _unknown_revisions(current)
+                if unknown:
+                    raise DatabaseTooNew(unknown[0], url)
+                if not current and _user_tables(conn):
+                    raise DatabaseNotRecognised(url, _user_tables(conn))
+                from_revision = current[0] if current else None
+                if list(current) != [head]:
+                    log.info("Migrating %s from %s to %s", describe(url), from_revision, head)
+                    command.upgrade(alembic_config(conn), "head")
+        finally:
+            if database.is_sqlite:
+                try:
+                    _set_sqlite_foreign_keys(conn, on=True)
+                except Exception:
+                    conn.invalidate()  # never hand a connection with FKs off back to the pool
+                    raise
+    return MigrationOutcome(from_revision=from_revision, to_revision=head, backup=backup)
+
+
+def open_database(url: str) -> Database:
+    """Connect, create or migrate the schema to head, and return the ready Database.
+
+    Raises DatabaseTooNew (nothing changed) or DatabaseNotRecognised; the message suits a
+    dialog or the command line as is. `database.migration` tells what was done.
+    """
+    path = sqlite_file(url)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    database = Database(url)
+    try:
+        outcome = migrate_database(database)
+    except BaseException:
+        database.dispose()
+        raise
+    database.migration = outcome
+    return database

@@ -1,0 +1,1 @@
+"""Alembic migrations of the ward record (configured in code by `db.migrate`, no alembic.ini)."""
