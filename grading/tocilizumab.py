@@ -29,7 +29,7 @@ DOSE_TOLERANCE = 0.10  # a recorded dose more than 10 % off the calculated one i
 VIAL_STRENGTHS_MG: tuple[int, ...] = (80, 200, 400)
 
 # Weights outside this range are typing errors (grams, pounds), not patients.
-MIN_WEIGHT_KG = 1.0
+MIN_WEIGHT_KG = 0.5
 MAX_WEIGHT_KG = 350.0
 
 
