@@ -8,8 +8,9 @@ SQLite (SAFETY.md "Records that cannot lose or hide data"):
   "database is locked" when a deferred read transaction tries to become a write.
   To make that possible the pysqlite driver's own transaction handling is switched off
   (`isolation_level = None`) and SQLAlchemy's "begin" event emits our BEGIN.
-- `Database.read()` uses a plain deferred BEGIN: in WAL mode readers never block the
-  writer and see one consistent snapshot.
+- `Database.read()` uses a plain deferred BEGIN with `PRAGMA query_only`: in WAL mode
+  readers never block the writer and see one consistent snapshot, and a write attempted
+  there fails (as it does on PostgreSQL) rather than vanishing in the rollback.
 
 PostgreSQL (`postgresql+psycopg://user:password@host:port/dbname`): a small connection pool
 with pre-ping; `read()` runs READ ONLY at REPEATABLE READ (one snapshot for a whole screen).
@@ -62,10 +63,14 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        if conn.get_execution_options().get(_READ_ONLY_OPTION):
-            conn.exec_driver_sql("BEGIN")
-        else:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        read_only = bool(conn.get_execution_options().get(_READ_ONLY_OPTION))
+        # query_only makes a write inside read() fail loudly, as PostgreSQL's READ ONLY
+        # does, instead of being silently rolled back. Only sent when it changes.
+        info = conn.connection.info
+        if info.get("carward_query_only", False) != read_only:
+            conn.exec_driver_sql(f"PRAGMA query_only = {'ON' if read_only else 'OFF'}")
+            info["carward_query_only"] = read_only
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 class Database:
@@ -73,7 +78,7 @@ class Database:
 
     - `transaction()`: commits when the block ends normally, rolls back on any exception
       (never a partial write). On SQLite it holds the write lock from its first statement.
-    - `read()`: a read-only unit, always rolled back at the end.
+    - `read()`: a read-only unit, always rolled back at the end; a write in it raises.
     Rows loaded in either stay usable after the block (`expire_on_commit=False`).
     """
 
@@ -112,12 +117,11 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        """A read-only unit (rolled back at the end)."""
+        """A read-only unit (rolled back at the end); writing in it raises an error."""
+        # close() (not rollback()) ends it: the transaction is rolled back all the same, but
+        # the rows loaded keep their values instead of being expired.
         with self._read_sessions() as session:
-            try:
-                yield session
-            finally:
-                session.rollback()
+            yield session
 
     def dispose(self) -> None:
         """Close every pooled connection (on SQLite this also checkpoints the WAL)."""
