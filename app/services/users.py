@@ -355,28 +355,29 @@ def _audit_login(
 def _failures_in_window(
     session: Session, username: str, now: datetime, user: UserAccount | None
 ) -> int:
-    """Failed attempts counted towards the limit: within the last 5 minutes, and after
-    both the last success and the end of the last lock (refused attempts during a lock
-    do not prolong it)."""
-    start = now - ATTEMPT_WINDOW
-    last_success = session.scalar(
-        select(func.max(LoginAttempt.at)).where(
+    """Failed attempts counted towards the limit: within the last 5 minutes, after the
+    last success (by id: a fake or coarse clock can give both the same time), and after
+    the end of the last lock (refused attempts during a lock do not prolong it)."""
+    last_success_id = session.scalar(
+        select(func.max(LoginAttempt.id)).where(
             LoginAttempt.username == username, LoginAttempt.succeeded.is_(True)
         )
     )
-    candidates = [start, last_success, user.locked_until if user else None]
-    start = max(c for c in candidates if c is not None)
-    count = session.scalar(
+    query = (
         select(func.count())
         .select_from(LoginAttempt)
         .where(
             LoginAttempt.username == username,
             LoginAttempt.succeeded.is_(False),
-            LoginAttempt.at > start,
+            LoginAttempt.at > now - ATTEMPT_WINDOW,
             LoginAttempt.at <= now,
         )
     )
-    return int(count or 0)
+    if last_success_id is not None:
+        query = query.where(LoginAttempt.id > last_success_id)
+    if user is not None and user.locked_until is not None:
+        query = query.where(LoginAttempt.at >= user.locked_until)
+    return int(session.scalar(query) or 0)
 
 
 def _locked_message(until: datetime, ctx: AppContext) -> str:
