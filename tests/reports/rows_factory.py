@@ -68,3 +68,20 @@ def ward_row(index: int, **kw: Any) -> WardRow:
 
 
 __all__ = ["NOW", "Toci", "alert", "nhs_number", "replace", "ward_row"]
+
+
+def assessment(episode_id: int, index: int, at: datetime, day: int, **kw: Any) -> Any:
+    from app.rows import AssessmentRow
+
+    fields: dict[str, Any] = dict(
+        id=episode_id * 1000 + index, episode_id=episode_id, assessed_at=at, entered_at=at,
+        entered_by="nurse1", day=day, is_baseline=False, status="current", supersedes_id=None,
+        superseded_by_id=None, amend_reason=None, late_entry=False, confirmations={},
+        inputs={"temperature_c": 37.0, "heart_rate": 80, "systolic_bp": 120,
+                "spo2_percent": 97},
+        crs_grade=0, crs_reasons=(), crs_notes=(), icans_grade=0, icans_tool="ICE",
+        icans_reasons=(), icans_missing=(), capd_total=None, ice_total=10, news2_total=1,
+        news2_risk="low", news2_subscores=None, news2_null_reason=None, rules_version="t",
+    )
+    fields.update(kw)
+    return AssessmentRow(**fields)
