@@ -167,7 +167,7 @@ class _Checker:
                     return
                 parsed = int(parsed)
         else:
-            parsed = float(parsed) if abs(parsed) < 1e300 else math.inf
+            parsed = float(parsed)
         if name == "temperature_c" and FAHRENHEIT_LOW <= parsed <= FAHRENHEIT_HIGH:
             celsius = round((parsed - 32.0) * 5.0 / 9.0, 1)
             self.reject(

@@ -20,6 +20,7 @@ from typing import Any
 # which Python's float() would otherwise accept from a text field.
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)", re.ASCII)
 _MAX_TEXT = 30  # longer text is not a reading; also keeps int() well inside its digit limit
+_MAX_MAGNITUDE = 10**15  # no reading is this large; keeps float() from overflowing
 
 # Look-alike characters that keyboards and spreadsheets produce.
 _PUNCTUATION = {
@@ -85,7 +86,7 @@ def parse_number(value: Any, unit: str = "") -> int | float | Bad | None:
     if isinstance(value, bool):  # bool is an int in Python; a tick box is not a reading
         return Bad(f"{shown(value)} is a yes/no value, not a number")
     if isinstance(value, int):
-        return value
+        return value if abs(value) < _MAX_MAGNITUDE else Bad("the number is far too large")
     if isinstance(value, float):
         if not math.isfinite(value):
             return Bad(f"{shown(value)} is not a number")
@@ -106,10 +107,8 @@ def parse_number(value: Any, unit: str = "") -> int | float | Bad | None:
         text = text.replace(",", ".")
     if len(text) > _MAX_TEXT or not _NUMBER.fullmatch(text):
         return Bad(f"{shown(value)} is not a number")
-    if "." in text:
-        number = float(text)
-        return number if math.isfinite(number) else Bad("the number is far too large")
-    return int(text)
+    number = float(text) if "." in text else int(text)
+    return number if abs(number) < _MAX_MAGNITUDE else Bad("the number is far too large")
 
 
 _TRUE = frozenset({"true", "yes", "y", "1"})

@@ -82,7 +82,7 @@ def parse_assessed_at(value: datetime | str, tz: ZoneInfo) -> datetime:
     if not isinstance(value, str):
         raise ValueError(
             "The time must be written as text like 2026-03-10T14:05 (ward local time) "
-            f"or 2026-03-10T14:05+00:00, not a {type(value).__name__}"
+            f"or 2026-03-10T14:05+00:00 (got a value of type {type(value).__name__})"
         )
     text = value.strip()
     example = "write it like 2026-03-10T14:05 (ward local time) or 2026-03-10T14:05Z (UTC)"
