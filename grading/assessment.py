@@ -8,14 +8,14 @@ from .crs import grade_crs
 from .icans import grade_icans
 from .inputs import AssessmentInputs
 from .news2 import score_news2
-from .results import GradingResult
+from .results import GradingResult, new_result
 from .version import RULES_VERSION
 
 
 def grade_assessment(i: AssessmentInputs) -> GradingResult:
     """CRS, ICANS and NEWS2 for one observation set, with the rules version."""
     news2, why_null = score_news2(i)
-    return GradingResult(grade_crs(i), grade_icans(i), news2, why_null, RULES_VERSION)
+    return new_result(grade_crs(i), grade_icans(i), news2, why_null, RULES_VERSION)
 
 
 def to_json(result: GradingResult, case_id: Any = None) -> dict[str, Any]:

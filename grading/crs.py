@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from ._text import DEVICE_NAMES, VASOPRESSOR_NAMES, fmt_number, fmt_tenths, tenths
 from .inputs import AssessmentInputs, OxygenDevice, Vasopressor
-from .results import CrsResult
+from .results import CrsResult, new_crs
 
 FEVER_TENTHS = 380  # RULES C1: >= 38.0 °C after rounding to 0.1 °C
+ADULT_SBP_THRESHOLD = 90  # RULES C7: SBP < 90 mmHg from age 10, and the highest threshold
 LOW_FLOW_MAX_L_MIN = 6.0  # RULES C4: <= 6 L/min is low flow, > 6 is high flow
 HIGH_FLOW_LOW_NOTE = "high-flow device at ≤ 6 L/min: confirm grade"
 
@@ -156,7 +157,7 @@ def hypotension_threshold(age_years: float | None) -> float | None:
     suggesting too often is the safe side.
     """
     if age_years is None or age_years >= 10:
-        return 90.0
+        return float(ADULT_SBP_THRESHOLD)
     if age_years >= 1:
         return 70.0 + 2.0 * age_years
     return None
@@ -210,17 +211,21 @@ def masked_fever_note(i: AssessmentInputs) -> str:
 
 def grade_crs(i: AssessmentInputs) -> CrsResult | None:
     """ASTCT 2019 CRS grade 0-4, or None when the inputs hold no CRS observation."""
-    if not _has_crs_input(i):
-        return None
     temp = i.temperature_c
-    t = None if temp is None else tenths(temp)
+    device = i.oxygen_device
+    vasopressors = i.vasopressors
+    if temp is None and device is None and not vasopressors and not _has_crs_input(i):
+        return None
+    # RULES C1: rounded half-up to 0.1 °C (tenths() inlined for the hot path)
+    t = None if temp is None else (
+        int(temp * 10.0 + 0.5 + 1e-7) if temp >= 0 else tenths(temp)
+    )
     febrile = t is not None and t >= FEVER_TENTHS  # measured >= 38.0, whatever its cause
     fever = febrile and not i.fever_attributed_to_other_cause  # RULES C1
     waived = i.crs_previously_diagnosed and i.antipyretic_or_anticytokine_given  # RULES C2
     notes: list[str] = []
 
     # RULES C3: vasopressors imply hypotension requiring them.
-    vasopressors = i.vasopressors
     if vasopressors:
         hypo_grade, hypo_why = _hypotension(vasopressors)
         if i.hypotension is False:
@@ -230,11 +235,11 @@ def grade_crs(i: AssessmentInputs) -> CrsResult | None:
     else:
         hypo_grade, hypo_why = 0, ""
         sbp = i.systolic_bp
-        if sbp is not None and suggests_hypotension(i.age_years, sbp):
+        # Every C7 threshold is at most the adult one: test that first.
+        if sbp is not None and sbp < ADULT_SBP_THRESHOLD and suggests_hypotension(i.age_years, sbp):
             notes.append(_hypotension_suggestion_note(i.age_years, sbp))
 
     # RULES C4
-    device = i.oxygen_device
     if device is None:
         oxy_grade, oxy_why, oxy_note = 0, None, None
     else:
@@ -290,4 +295,4 @@ def grade_crs(i: AssessmentInputs) -> CrsResult | None:
             f"organ toxicity recorded (CTCAE v5.0): {listed}; it does not change the CRS "
             "grade (RULES C6)"
         )
-    return CrsResult(grade, tuple(reasons), tuple(notes))
+    return new_crs(grade, tuple(reasons), tuple(notes))

@@ -19,7 +19,7 @@ from .inputs import (
     Seizure,
     UnableReason,
 )
-from .results import IcansResult
+from .results import IcansResult, new_icans
 
 ICE_FROM_AGE = 12.0  # RULES I1: ICE from 12.0 years, CAPD under 12
 
@@ -230,30 +230,92 @@ def choose_capd(i: AssessmentInputs) -> bool:
     return uses_capd(i.age_years, i.developmental_delay)
 
 
+_INCOMPLETE = -1  # total of a CAPD whose items are incomplete
+_IcansKey = tuple[
+    bool,  # CAPD (else ICE)
+    UnableReason | None,
+    int | None,  # ICE or CAPD total, _INCOMPLETE, or None when not given
+    Consciousness | None,
+    bool,  # consciousness attributed to another cause
+    Seizure | None,
+    MotorFinding | None,
+    CerebralEdema | None,
+]
+# Results are immutable, so equal findings share one (bounded: a ward repeats itself).
+_RESULTS: dict[_IcansKey, IcansResult] = {}
+_MAX_RESULTS = 65536
+
+
 def grade_icans(i: AssessmentInputs) -> IcansResult | None:
     """ASTCT 2019 ICANS grade 0-4, or None when the inputs hold no ICANS observation."""
     consciousness = i.consciousness
     seizure = i.seizure
     motor = i.motor_weakness
     oedema = i.cerebral_edema
-    has_ice = _has_ice_input(i)
-    has_capd = _has_capd_input(i)
+    ice_score = i.ice_score
+    ice_items = i.ice_items
+    ice_unable = i.ice_unable_reason
+    capd_score = i.capd_score
+    capd_items = i.capd_items
+    capd_unable = i.capd_unable_reason
+    other_cause = i.loc_attributable_to_other_cause
+    has_ice = ice_score is not None or ice_items is not None or ice_unable is not None
+    has_capd = capd_score is not None or capd_items is not None or capd_unable is not None
     if (
         consciousness is None and seizure is None and motor is None and oedema is None
-        and not has_ice and not has_capd and not i.loc_attributable_to_other_cause
+        and not has_ice and not has_capd and not other_cause
     ):
         return None
+    # RULES I1 (choose_capd, inlined)
+    age = i.age_years
+    if i.developmental_delay:
+        capd_tool = True
+    elif age is None:
+        capd_tool = has_capd and not has_ice
+    else:
+        capd_tool = age < ICE_FROM_AGE
+    total: int | None = None
+    if capd_tool:
+        unable = capd_unable
+        if unable is None:
+            if capd_items is not None:
+                total = _capd_items_total(capd_items)
+                if total is None:
+                    total = _INCOMPLETE
+            else:
+                total = capd_score
+    else:
+        unable = ice_unable
+        if unable is None:
+            total = ice_items.total if ice_items is not None else ice_score
+    key = (capd_tool, unable, total, consciousness, other_cause, seizure, motor, oedema)
+    result = _RESULTS.get(key)
+    if result is None:
+        result = _evaluate(*key)
+        if len(_RESULTS) < _MAX_RESULTS:
+            _RESULTS[key] = result
+    return result
+
+
+def _evaluate(  # noqa: PLR0917 - the memo key, spread
+    capd_tool: bool,
+    unable: UnableReason | None,
+    total: int | None,
+    consciousness: Consciousness | None,
+    other_cause: bool,
+    seizure: Seizure | None,
+    motor: MotorFinding | None,
+    oedema: CerebralEdema | None,
+) -> IcansResult:
     reasons: list[str] = []
     missing: list[str] = []
     grade = 0
     ice_total: int | None = None
     capd: int | None = None
-    other_cause = i.loc_attributable_to_other_cause
 
     # Encephalopathy: RULES I1-I3
-    if choose_capd(i):
+    if capd_tool:
         tool = "CAPD"
-        unable = i.capd_unable_reason
         if unable is UnableReason.UNAROUSABLE:
             if other_cause:
                 missing.append(DOMAIN_CAPD)
@@ -264,24 +326,19 @@ def grade_icans(i: AssessmentInputs) -> IcansResult | None:
         elif unable is UnableReason.GLOBAL_APHASIA_AWAKE:
             missing.append(DOMAIN_CAPD)
             reasons.append(_CAPD_APHASIA)
+        elif total is None:
+            missing.append(DOMAIN_CAPD)
+        elif total == _INCOMPLETE:
+            missing.append(DOMAIN_CAPD)
+            reasons.append(_CAPD_INCOMPLETE)
         else:
-            items = i.capd_items
-            if items is not None:
-                capd = _capd_items_total(items)
-                if capd is None:
-                    reasons.append(_CAPD_INCOMPLETE)
-            else:
-                capd = i.capd_score
-            if capd is None:
-                missing.append(DOMAIN_CAPD)
-            else:
-                row = _CAPD.get(capd)
-                grade, why = row if row is not None else (3, f"{DOMAIN_CAPD}: CAPD {capd}")
-                if grade:
-                    reasons.append(why)
+            capd = total
+            row = _CAPD.get(capd)
+            grade, why = row if row is not None else (3, f"{DOMAIN_CAPD}: CAPD {capd}")
+            if grade:
+                reasons.append(why)
     else:
         tool = "ICE"
-        unable = i.ice_unable_reason
         if unable is UnableReason.UNAROUSABLE:
             if other_cause:
                 missing.append(DOMAIN_ICE)
@@ -293,19 +350,16 @@ def grade_icans(i: AssessmentInputs) -> IcansResult | None:
             ice_total = 0
             grade, why = _ICE_APHASIA
             reasons.append(why)
+        elif total is None:
+            missing.append(DOMAIN_ICE)
         else:
-            items_ice = i.ice_items
-            ice_total = items_ice.total if items_ice is not None else i.ice_score
-            if ice_total is None:
-                missing.append(DOMAIN_ICE)
-            else:
-                row = _ICE.get(ice_total)
-                grade, why = row if row is not None else (
-                    _ice_grade(ice_total), f"{DOMAIN_ICE}: ICE {ice_total}"
-                )
-                if grade:
-                    reasons.append(why)
-
+            ice_total = total
+            row = _ICE.get(total)
+            grade, why = row if row is not None else (
+                _ice_grade(total), f"{DOMAIN_ICE}: ICE {total}"
+            )
+            if grade:
+                reasons.append(why)
     # RULES I4
     if consciousness is None:
         missing.append(DOMAIN_CONSCIOUSNESS)
@@ -341,4 +395,4 @@ def grade_icans(i: AssessmentInputs) -> IcansResult | None:
             grade = max(grade, g)
     if grade == 0:
         reasons.append(_NOTHING_FOUND_MISSING if missing else _NOTHING_FOUND)
-    return IcansResult(grade, tool, capd, ice_total, tuple(reasons), tuple(missing))
+    return new_icans(grade, tool, capd, ice_total, tuple(reasons), tuple(missing))

@@ -6,7 +6,7 @@ from types import MappingProxyType
 
 from ._text import fmt_number, tenths
 from .inputs import Acvpu, AssessmentInputs, OxygenDevice
-from .results import News2Result
+from .results import News2Result, new_news2
 
 NEWS2_FROM_AGE = 16.0  # RULES N1
 
@@ -98,7 +98,7 @@ def pulse_score(rate: int) -> int:
 
 def temperature_score(celsius: float) -> int:
     """On the value rounded to 0.1 °C, like RULES C1; 38.0 scores 0 (RULES N3)."""
-    t = tenths(celsius)
+    t = int(celsius * 10.0 + 0.5 + 1e-7) if celsius >= 0 else tenths(celsius)
     if t <= 350:
         return 3
     if t <= 360:
@@ -146,22 +146,42 @@ def score_news2(i: AssessmentInputs) -> tuple[News2Result | None, str | None]:
         return None, f"NEWS2 not scored: missing {absent} (a missing parameter is never scored 0)"
 
     on_oxygen = device is not OxygenDevice.NONE
-    s_rr = respiratory_rate_score(rr)
-    s_spo2 = spo2_scale2_score(spo2, on_oxygen) if i.spo2_scale == 2 else spo2_scale1_score(spo2)
-    s_air = 2 if on_oxygen else 0  # RULES N2
-    s_sbp = systolic_bp_score(sbp)
-    s_hr = pulse_score(hr)
-    s_acvpu = 0 if acvpu is Acvpu.ALERT else 3
+    s_rr = _RR.get(rr)
+    if s_rr is None:
+        s_rr = respiratory_rate_score(rr)
+    if i.spo2_scale == 2:
+        s_spo2: int | None = spo2_scale2_score(spo2, on_oxygen)
+    else:
+        s_spo2 = _SPO2_1.get(spo2)
+    if s_spo2 is None:
+        s_spo2 = spo2_scale1_score(spo2)
+    s_sbp = _SBP.get(sbp)
+    if s_sbp is None:
+        s_sbp = systolic_bp_score(sbp)
+    s_hr = _PULSE.get(hr)
+    if s_hr is None:
+        s_hr = pulse_score(hr)
     s_temp = temperature_score(temp)
-    total = s_rr + s_spo2 + s_air + s_sbp + s_hr + s_acvpu + s_temp
-    any_three = 3 in (s_rr, s_spo2, s_sbp, s_hr, s_acvpu, s_temp)
-    subscores = MappingProxyType({
-        "respiratory_rate": s_rr,
-        "spo2": s_spo2,
-        "air_or_oxygen": s_air,
-        "systolic_bp": s_sbp,
-        "pulse": s_hr,
-        "consciousness": s_acvpu,
-        "temperature": s_temp,
-    })
-    return News2Result(total, clinical_risk(total, any_three), subscores), None
+    s_air = 2 if on_oxygen else 0  # RULES N2
+    s_acvpu = 0 if acvpu is Acvpu.ALERT else 3
+    key = (s_rr, s_spo2, s_air, s_sbp, s_hr, s_acvpu, s_temp)
+    result = _RESULTS.get(key)
+    if result is None:
+        result = _RESULTS[key] = _result(key)
+    return result, None
+
+
+def _result(scores: tuple[int, ...]) -> News2Result:
+    total = sum(scores)
+    subscores = MappingProxyType(dict(zip(SUBSCORE_KEYS, scores, strict=True)))
+    return new_news2(total, clinical_risk(total, 3 in scores), subscores)
+
+
+# The chart as lookup tables over the plausible range; values outside fall back to the
+# functions above. Results are shared by their seven subscores (at most 4^7): they are
+# immutable, subscores included.
+_RR = {v: respiratory_rate_score(v) for v in range(0, 121)}
+_SPO2_1 = {v: spo2_scale1_score(v) for v in range(0, 101)}
+_SBP = {v: systolic_bp_score(v) for v in range(0, 351)}
+_PULSE = {v: pulse_score(v) for v in range(0, 351)}
+_RESULTS: dict[tuple[int, ...], News2Result] = {}
