@@ -139,9 +139,16 @@ def current_revision(url: str) -> str | None:
 
 
 @contextmanager
-def _sqlite_read_only(path: Path) -> Iterator[sqlite3.Connection]:
-    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+def _sqlite_reader(path: Path) -> Iterator[sqlite3.Connection]:
+    """A connection that only reads an existing file.
+
+    Opened read-write on purpose (`mode=rw` never creates the file): a `mode=ro` reader of a
+    WAL database leaves -wal/-shm files behind, whereas the last read-write connection
+    removes them on close. It never writes, and `query_only` makes sure of that.
+    """
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=rw", uri=True, timeout=30)
     with closing(conn):
+        conn.execute("PRAGMA query_only = ON")
         yield conn
 
 
@@ -149,7 +156,7 @@ def _sqlite_peek(path: Path) -> tuple[list[str], list[str]]:
     """(recorded revisions, table names) read without changing a byte of the file."""
     if not path.exists() or path.stat().st_size == 0:
         return [], []
-    with _sqlite_read_only(path) as conn:
+    with _sqlite_reader(path) as conn:
         tables = [
             row[0]
             for row in conn.execute(
@@ -181,7 +188,7 @@ def backup_sqlite(path: Path, target: Path) -> Path:
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)
     try:
-        with _sqlite_read_only(path) as source, closing(sqlite3.connect(partial)) as dest:
+        with _sqlite_reader(path) as source, closing(sqlite3.connect(partial)) as dest:
             source.backup(dest)
             result = dest.execute("PRAGMA quick_check").fetchone()
             if result is None or result[0] != "ok":

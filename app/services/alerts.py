@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -59,8 +59,19 @@ NEWS2_EMERGENCY_RESPONSE = (
     "(HDU/ICU); continuous monitoring"
 )
 
-_ALERT_FIELDS = ["id", "kind", "status", "trigger_grade", "message", "raised_at", "due_at",
-                 "acknowledged_by", "resolved_by", "resolved_reason", "version"]
+_ALERT_FIELDS = [
+    "id",
+    "kind",
+    "status",
+    "trigger_grade",
+    "message",
+    "raised_at",
+    "due_at",
+    "acknowledged_by",
+    "resolved_by",
+    "resolved_reason",
+    "version",
+]
 
 
 def to_alert_row(a: Alert, now: datetime | None = None) -> AlertRow:
@@ -132,9 +143,15 @@ def raise_or_update_alert(
     existing = open_alert(session, episode_id, kind)
     if existing is None:
         alert = Alert(
-            episode_id=episode_id, kind=kind, status="raised", trigger_grade=trigger_grade,
-            message=message, raised_at=now, raised_by_assessment_id=assessment_id,
-            due_at=due_at, version=1,
+            episode_id=episode_id,
+            kind=kind,
+            status="raised",
+            trigger_grade=trigger_grade,
+            message=message,
+            raised_at=now,
+            raised_by_assessment_id=assessment_id,
+            due_at=due_at,
+            version=1,
         )
         try:
             with session.begin_nested():  # another workstation may raise the same alert
@@ -212,40 +229,67 @@ def evaluate_assessment_alerts(
             before: dict[str, int] = {}
             source = (
                 session.get(Assessment, existing.raised_by_assessment_id)
-                if existing.raised_by_assessment_id is not None else None
+                if existing.raised_by_assessment_id is not None
+                else None
             )
             if source is not None:
                 before = _critical_care_grades(source.crs_grade, source.icans_grade)
             elif existing.trigger_grade is not None:
-                before = {name: existing.trigger_grade for name in grades}
+                before = dict.fromkeys(grades, existing.trigger_grade)
             rises = any(g > before.get(name, 0) for name, g in grades.items())
-        changes.append(raise_or_update_alert(
-            session, episode_id=episode_id, kind="critical_care", message=message, now=now,
-            trigger_grade=max(grades.values()), due_at=now + DISCUSSION_DEADLINE,
-            assessment_id=assessment.id, rises=rises,
-        ))
+        changes.append(
+            raise_or_update_alert(
+                session,
+                episode_id=episode_id,
+                kind="critical_care",
+                message=message,
+                now=now,
+                trigger_grade=max(grades.values()),
+                due_at=now + DISCUSSION_DEADLINE,
+                assessment_id=assessment.id,
+                rises=rises,
+            )
+        )
 
     if assessment.crs_grade is not None and assessment.crs_grade >= 2:  # RULES E2
-        changes.append(raise_or_update_alert(
-            session, episode_id=episode_id, kind="tocilizumab_prompt",
-            message=f"CRS grade {assessment.crs_grade} at {when} — "
-                    "consider tocilizumab per local SOP",
-            now=now, trigger_grade=assessment.crs_grade, assessment_id=assessment.id,
-        ))
+        changes.append(
+            raise_or_update_alert(
+                session,
+                episode_id=episode_id,
+                kind="tocilizumab_prompt",
+                message=f"CRS grade {assessment.crs_grade} at {when} — "
+                "consider tocilizumab per local SOP",
+                now=now,
+                trigger_grade=assessment.crs_grade,
+                assessment_id=assessment.id,
+            )
+        )
 
     total = assessment.news2_total  # RULES E3
     if total is not None and total >= 7:
-        changes.append(raise_or_update_alert(
-            session, episode_id=episode_id, kind="news2_emergency",
-            message=f"NEWS2 {total} at {when} — {NEWS2_EMERGENCY_RESPONSE}",
-            now=now, trigger_grade=total, assessment_id=assessment.id,
-        ))
+        changes.append(
+            raise_or_update_alert(
+                session,
+                episode_id=episode_id,
+                kind="news2_emergency",
+                message=f"NEWS2 {total} at {when} — {NEWS2_EMERGENCY_RESPONSE}",
+                now=now,
+                trigger_grade=total,
+                assessment_id=assessment.id,
+            )
+        )
     elif total is not None and total >= 5:
-        changes.append(raise_or_update_alert(
-            session, episode_id=episode_id, kind="news2_urgent",
-            message=f"NEWS2 {total} at {when} — {NEWS2_URGENT_RESPONSE}",
-            now=now, trigger_grade=total, assessment_id=assessment.id,
-        ))
+        changes.append(
+            raise_or_update_alert(
+                session,
+                episode_id=episode_id,
+                kind="news2_urgent",
+                message=f"NEWS2 {total} at {when} — {NEWS2_URGENT_RESPONSE}",
+                now=now,
+                trigger_grade=total,
+                assessment_id=assessment.id,
+            )
+        )
     return [c for c in changes if c is not None]
 
 
@@ -292,7 +336,9 @@ def due_statuses(
             Assessment.episode_id,
             func.max(Assessment.assessed_at),
             func.max(case((_encephalopathy_assessed(), Assessment.assessed_at))),
-        ).where(base).group_by(Assessment.episode_id)
+        )
+        .where(base)
+        .group_by(Assessment.episode_id)
     ).all()
     positive_rows = session.execute(
         select(Assessment.episode_id, func.max(Assessment.assessed_at))
@@ -302,9 +348,7 @@ def due_statuses(
     last = {r[0]: (_aware(r[1]), _aware(r[2])) for r in last_rows}
     last_positive = {r[0]: _aware(r[1]) for r in positive_rows}
     return {
-        e.id: due_status(
-            e, *last.get(e.id, (None, None)), last_positive.get(e.id), now=now, tz=tz
-        )
+        e.id: due_status(e, *last.get(e.id, (None, None)), last_positive.get(e.id), now=now, tz=tz)
         for e in active
     }
 
@@ -314,13 +358,10 @@ def _aware(value: Any) -> datetime | None:
     SQLite may hand back a string for a CASE expression: normalise to aware UTC."""
     if value is None:
         return None
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    if value.tzinfo is None:
-        from datetime import UTC
-
-        value = value.replace(tzinfo=UTC)
-    return value
+    moment: datetime = datetime.fromisoformat(value) if isinstance(value, str) else value
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment
 
 
 def due_status(
@@ -343,7 +384,8 @@ def due_status(
     infused = episode.infused_at
     anchor = last_at or infused
     positive = (
-        last_at is not None and last_positive_at is not None
+        last_at is not None
+        and last_positive_at is not None
         and last_positive_at >= last_at - timedelta(hours=24)
     )
     if episode.assessment_interval_hours:
@@ -363,9 +405,10 @@ def due_status(
     due_at = min(c[0] for c in candidates)
     late = [c for c in candidates if now >= c[0]]
     if late:
-        message = "; ".join(
-            f"{what} due at {format_local(at, tz)}" for at, what in sorted(late)
-        ) + " — overdue"
+        message = (
+            "; ".join(f"{what} due at {format_local(at, tz)}" for at, what in sorted(late))
+            + " — overdue"
+        )
     else:
         message = f"next due {format_local(due_at, tz)}"
     return DueStatus(episode.id, last_at, last_ice_at, due_at, bool(late), message)
@@ -380,8 +423,11 @@ def settle_overdue(
     if status is not None and status.overdue:
         if existing is None:
             change = raise_or_update_alert(
-                session, episode_id=episode.id, kind="overdue",
-                message=f"Assessment overdue: {status.message}", now=now,
+                session,
+                episode_id=episode.id,
+                kind="overdue",
+                message=f"Assessment overdue: {status.message}",
+                now=now,
                 due_at=status.next_due_at,
             )
             return [change] if change is not None else []
@@ -389,7 +435,8 @@ def settle_overdue(
     if existing is not None:
         last = format_local(status.last_assessed_at, tz) if status else "—"
         reason = (
-            f"assessment recorded at {last}" if status is not None
+            f"assessment recorded at {last}"
+            if status is not None
             else f"episode is {episode.status}"
         )
         return [resolve_by_system(session, existing, now, reason)]
@@ -408,12 +455,15 @@ def refresh_overdue_alerts(ctx: AppContext, actor: Actor = SYSTEM_ACTOR) -> int:
     now = ctx.clock()
     changed = 0
     with ctx.database.transaction() as session:
-        episodes = list(session.execute(
-            select(Episode).where(Episode.status == "active", Episode.infused_at.is_not(None))
-        ).scalars())
+        episodes = list(
+            session.execute(
+                select(Episode).where(Episode.status == "active", Episode.infused_at.is_not(None))
+            ).scalars()
+        )
         statuses = due_statuses(session, episodes, now, ctx.tz)
         open_overdue = {
-            a.episode_id: a for a in session.execute(
+            a.episode_id: a
+            for a in session.execute(
                 select(Alert).where(Alert.kind == "overdue", Alert.status != "resolved")
             ).scalars()
         }
@@ -423,29 +473,41 @@ def refresh_overdue_alerts(ctx: AppContext, actor: Actor = SYSTEM_ACTOR) -> int:
             existing = open_overdue.pop(episode.id, None)
             if status.overdue and existing is None:
                 change = raise_or_update_alert(
-                    session, episode_id=episode.id, kind="overdue",
-                    message=f"Assessment overdue: {status.message}", now=now,
+                    session,
+                    episode_id=episode.id,
+                    kind="overdue",
+                    message=f"Assessment overdue: {status.message}",
+                    now=now,
                     due_at=status.next_due_at,
                 )
                 if change is not None:
                     changes.append(change)
             elif not status.overdue and existing is not None:
-                changes.append(resolve_by_system(
-                    session, existing, now,
-                    f"assessment recorded at {format_local(status.last_assessed_at, ctx.tz)}",
-                ))
+                changes.append(
+                    resolve_by_system(
+                        session,
+                        existing,
+                        now,
+                        f"assessment recorded at {format_local(status.last_assessed_at, ctx.tz)}",
+                    )
+                )
         for leftover in open_overdue.values():  # episode no longer active
             changes.append(resolve_by_system(session, leftover, now, "episode no longer active"))
 
         for alert in session.execute(
             select(Alert).where(
-                Alert.kind == "critical_care", Alert.status == "acknowledged",
-                Alert.due_at.is_not(None), Alert.due_at <= now,
+                Alert.kind == "critical_care",
+                Alert.status == "acknowledged",
+                Alert.due_at.is_not(None),
+                Alert.due_at <= now,
                 Alert.discussion_at.is_(None),
             )
         ).scalars():
-            if alert.acknowledged_at is not None and alert.due_at is not None \
-                    and alert.acknowledged_at >= alert.due_at:
+            if (
+                alert.acknowledged_at is not None
+                and alert.due_at is not None
+                and alert.acknowledged_at >= alert.due_at
+            ):
                 continue  # acknowledged again after the deadline: already escalated once
             alert.status = "raised"
             alert.message = alert.message.split(" — discussion not recorded")[0] + (
@@ -457,8 +519,14 @@ def refresh_overdue_alerts(ctx: AppContext, actor: Actor = SYSTEM_ACTOR) -> int:
 
         for change in changes:
             record_audit(
-                session, actor, now, f"alert_{change.transition.replace('-', '_')}", "alert",
-                change.alert.id, episode_id=change.alert.episode_id, after=change.for_audit(),
+                session,
+                actor,
+                now,
+                f"alert_{change.transition.replace('-', '_')}",
+                "alert",
+                change.alert.id,
+                episode_id=change.alert.episode_id,
+                after=change.for_audit(),
             )
         changed = len(changes)
     return changed
@@ -478,11 +546,15 @@ def _load_alert(session: Session, alert_id: int) -> Alert:
 
 def _require_open(alert: Alert, tz: ZoneInfo) -> None:
     if alert.status == "resolved":
-        raise ValidationFailed([FieldProblem(
-            "status",
-            f"alert already resolved by {alert.resolved_by} at "
-            f"{format_local(alert.resolved_at, tz)}",
-        )])
+        raise ValidationFailed(
+            [
+                FieldProblem(
+                    "status",
+                    f"alert already resolved by {alert.resolved_by} at "
+                    f"{format_local(alert.resolved_at, tz)}",
+                )
+            ]
+        )
 
 
 def acknowledge_alert(
@@ -496,18 +568,39 @@ def acknowledge_alert(
         _require_open(alert, ctx.tz)
         before = snapshot(alert, _ALERT_FIELDS)
         if alert.status == "acknowledged" and alert.version == expected_version:
-            raise ValidationFailed([FieldProblem(
-                "status",
-                f"already acknowledged by {alert.acknowledged_by} at "
-                f"{format_local(alert.acknowledged_at, ctx.tz)}",
-            )])
-        alert = versioned_update(session, Alert, alert_id, expected_version, {
-            "status": "acknowledged", "acknowledged_at": now,
-            "acknowledged_by": actor.username, "acknowledged_role": actor.role.value,
-        }, tz=ctx.tz)
-        record_audit(session, actor, now, "acknowledge_alert", "alert", alert_id,
-                     episode_id=alert.episode_id, before=before,
-                     after=snapshot(alert, _ALERT_FIELDS))
+            raise ValidationFailed(
+                [
+                    FieldProblem(
+                        "status",
+                        f"already acknowledged by {alert.acknowledged_by} at "
+                        f"{format_local(alert.acknowledged_at, ctx.tz)}",
+                    )
+                ]
+            )
+        alert = versioned_update(
+            session,
+            Alert,
+            alert_id,
+            expected_version,
+            {
+                "status": "acknowledged",
+                "acknowledged_at": now,
+                "acknowledged_by": actor.username,
+                "acknowledged_role": actor.role.value,
+            },
+            tz=ctx.tz,
+        )
+        record_audit(
+            session,
+            actor,
+            now,
+            "acknowledge_alert",
+            "alert",
+            alert_id,
+            episode_id=alert.episode_id,
+            before=before,
+            after=snapshot(alert, _ALERT_FIELDS),
+        )
         return to_alert_row(alert, now)
 
 
@@ -529,8 +622,7 @@ def record_discussion(
     if not (clinician or "").strip():
         problems.append(FieldProblem("clinician", "name the critical-care clinician contacted"))
     if outcome not in OUTCOMES:
-        problems.append(FieldProblem(
-            "outcome", "outcome is transfer, stay_with_plan or declined"))
+        problems.append(FieldProblem("outcome", "outcome is transfer, stay_with_plan or declined"))
     elif outcome == "stay_with_plan" and not (detail or "").strip():
         problems.append(FieldProblem("detail", "write the plan for staying on the ward"))
     elif outcome == "declined" and not (detail or "").strip():
@@ -543,22 +635,38 @@ def record_discussion(
         alert = _load_alert(session, alert_id)
         _require_open(alert, ctx.tz)
         if alert.kind != "critical_care":
-            raise ValidationFailed([FieldProblem(
-                "kind", "a discussion is recorded on a critical-care alert only")])
+            raise ValidationFailed(
+                [FieldProblem("kind", "a discussion is recorded on a critical-care alert only")]
+            )
         before = snapshot(alert, _ALERT_FIELDS)
-        alert = versioned_update(session, Alert, alert_id, expected_version, {
-            "status": "resolved",
-            "discussion_clinician": clinician.strip(),
-            "discussion_at": discussed_at,
-            "discussion_outcome": outcome,
-            "discussion_detail": (detail or "").strip() or None,
-            "discussion_recorded_by": actor.username,
-            "resolved_at": now,
-            "resolved_by": actor.username,
-            "resolved_reason": f"critical-care discussion: {OUTCOME_TEXT[outcome]}",
-        }, tz=ctx.tz)
-        after = snapshot(alert, [*_ALERT_FIELDS, "discussion_clinician", "discussion_at",
-                                 "discussion_outcome", "discussion_detail"])
+        alert = versioned_update(
+            session,
+            Alert,
+            alert_id,
+            expected_version,
+            {
+                "status": "resolved",
+                "discussion_clinician": clinician.strip(),
+                "discussion_at": discussed_at,
+                "discussion_outcome": outcome,
+                "discussion_detail": (detail or "").strip() or None,
+                "discussion_recorded_by": actor.username,
+                "resolved_at": now,
+                "resolved_by": actor.username,
+                "resolved_reason": f"critical-care discussion: {OUTCOME_TEXT[outcome]}",
+            },
+            tz=ctx.tz,
+        )
+        after = snapshot(
+            alert,
+            [
+                *_ALERT_FIELDS,
+                "discussion_clinician",
+                "discussion_at",
+                "discussion_outcome",
+                "discussion_detail",
+            ],
+        )
         if outcome == "transfer":
             episode = load_episode(session, alert.episode_id)
             if episode.icu_transfer_at is None:
@@ -568,8 +676,17 @@ def record_discussion(
                 episode.version += 1
                 session.flush()
                 after["episode_icu_transfer_at"] = discussed_at.isoformat()
-        record_audit(session, actor, now, "record_discussion", "alert", alert_id,
-                     episode_id=alert.episode_id, before=before, after=after)
+        record_audit(
+            session,
+            actor,
+            now,
+            "record_discussion",
+            "alert",
+            alert_id,
+            episode_id=alert.episode_id,
+            before=before,
+            after=after,
+        )
         return to_alert_row(alert, now)
 
 
@@ -585,13 +702,31 @@ def resolve_alert(
         alert = _load_alert(session, alert_id)
         _require_open(alert, ctx.tz)
         before = snapshot(alert, _ALERT_FIELDS)
-        alert = versioned_update(session, Alert, alert_id, expected_version, {
-            "status": "resolved", "resolved_at": now, "resolved_by": actor.username,
-            "resolved_reason": reason.strip(),
-        }, tz=ctx.tz)
-        record_audit(session, actor, now, "resolve_alert", "alert", alert_id,
-                     episode_id=alert.episode_id, before=before,
-                     after=snapshot(alert, _ALERT_FIELDS), reason=reason.strip())
+        alert = versioned_update(
+            session,
+            Alert,
+            alert_id,
+            expected_version,
+            {
+                "status": "resolved",
+                "resolved_at": now,
+                "resolved_by": actor.username,
+                "resolved_reason": reason.strip(),
+            },
+            tz=ctx.tz,
+        )
+        record_audit(
+            session,
+            actor,
+            now,
+            "resolve_alert",
+            "alert",
+            alert_id,
+            episode_id=alert.episode_id,
+            before=before,
+            after=snapshot(alert, _ALERT_FIELDS),
+            reason=reason.strip(),
+        )
         return to_alert_row(alert, now)
 
 
@@ -599,8 +734,9 @@ def open_alerts_for(
     session: Session, episode_ids: Sequence[int] | None, now: datetime
 ) -> dict[int, list[AlertRow]]:
     """Open alerts grouped by episode, worst first (one query)."""
-    clause: ColumnElement[bool] = true() if episode_ids is None else Alert.episode_id.in_(
-        list(episode_ids))
+    clause: ColumnElement[bool] = (
+        true() if episode_ids is None else Alert.episode_id.in_(list(episode_ids))
+    )
     rows = session.execute(
         select(Alert).where(clause, Alert.status != "resolved").order_by(Alert.raised_at)
     ).scalars()
@@ -629,6 +765,11 @@ def list_alerts(ctx: AppContext, actor: Actor, episode_id: int) -> list[AlertRow
     require(actor, Action.VIEW_WARD)
     now = ctx.clock()
     with ctx.database.read() as session:
-        return [to_alert_row(a, now) for a in session.execute(
-            select(Alert).where(Alert.episode_id == episode_id).order_by(Alert.raised_at, Alert.id)
-        ).scalars()]
+        return [
+            to_alert_row(a, now)
+            for a in session.execute(
+                select(Alert)
+                .where(Alert.episode_id == episode_id)
+                .order_by(Alert.raised_at, Alert.id)
+            ).scalars()
+        ]

@@ -7,7 +7,7 @@ the timeline, the course summary and the registry export agree by construction.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
@@ -24,7 +24,9 @@ T = TypeVar("T", Patient, Episode, Alert)
 
 # RULES C2: drugs that waive the fever criterion once CRS is diagnosed, and (C5) may mask
 # a fever. Antipyretics, anti-cytokine agents and corticosteroids.
-CORTICOSTEROIDS = frozenset({"dexamethasone", "methylprednisolone", "hydrocortisone", "prednisolone"})
+CORTICOSTEROIDS = frozenset(
+    {"dexamethasone", "methylprednisolone", "hydrocortisone", "prednisolone"}
+)
 ANTIPYRETICS = frozenset({"paracetamol", "ibuprofen"})
 ANTI_CYTOKINE = frozenset({"tocilizumab", "anakinra", "siltuximab"})
 FEVER_MASKING_DRUGS = CORTICOSTEROIDS | ANTIPYRETICS | ANTI_CYTOKINE
@@ -281,14 +283,15 @@ def local_date_of_day(infused_at: datetime, day: int, tz: ZoneInfo) -> date:
 def age_on(date_of_birth: date, on: date) -> float:
     """Age in years with a fraction that is exactly N.0 on the Nth birthday (RULES I1: ICE
     from 12.0), so a child is never graded with the wrong tool on the day of a birthday."""
-    years = on.year - date_of_birth.year - ((on.month, on.day) < (date_of_birth.month, date_of_birth.day))
+    years = whole_years(date_of_birth, on)
     last = _birthday(date_of_birth, date_of_birth.year + years)
     nxt = _birthday(date_of_birth, date_of_birth.year + years + 1)
     return years + (on - last).days / (nxt - last).days
 
 
 def whole_years(date_of_birth: date, on: date) -> int:
-    return on.year - date_of_birth.year - ((on.month, on.day) < (date_of_birth.month, date_of_birth.day))
+    before_birthday = (on.month, on.day) < (date_of_birth.month, date_of_birth.day)
+    return on.year - date_of_birth.year - before_birthday
 
 
 def _birthday(dob: date, year: int) -> date:
@@ -296,7 +299,3 @@ def _birthday(dob: date, year: int) -> date:
         return dob.replace(year=year)
     except ValueError:  # 29 February in a common year: the birthday is taken as 1 March
         return date(year, 3, 1)
-
-
-def first(items: Sequence[Any]) -> Any | None:
-    return items[0] if items else None

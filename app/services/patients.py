@@ -75,14 +75,16 @@ def to_episode_row(e: Episode) -> EpisodeRow:
 def _product_problem(product_code: str) -> FieldProblem | None:
     """The product must be in the product table (resources/, owned by app.products)."""
     try:
-        from app.products import load_products
+        from app.products import products as product_table
     except ImportError:  # product table not built yet: accept, it is checked at infusion
         return None
-    products = load_products()
+    products = product_table()
     if product_code in products:
         return None
     known = ", ".join(sorted(products)) or "none configured"
-    return FieldProblem("product_code", f"unknown product {product_code!r} — choose one of: {known}")
+    return FieldProblem(
+        "product_code", f"unknown product {product_code!r} — choose one of: {known}"
+    )
 
 
 def register_patient(
@@ -107,9 +109,7 @@ def register_patient(
             problems.append(FieldProblem("nhs_number", str(exc)))
     hospital = (hospital_number or "").strip() or None
     if digits is None and hospital is None and not problems:
-        problems.append(
-            FieldProblem("nhs_number", "give an NHS number or a local hospital number")
-        )
+        problems.append(FieldProblem("nhs_number", "give an NHS number or a local hospital number"))
     if hospital is not None and len(hospital) > 20:
         problems.append(FieldProblem("hospital_number", "at most 20 characters"))
     family, given = (family_name or "").strip(), (given_name or "").strip()
@@ -128,28 +128,24 @@ def register_patient(
         raise ValidationFailed(problems)
 
     with ctx.database.transaction() as session:
-        if digits is not None:
-            existing = session.execute(
-                select(Patient).where(Patient.nhs_number == digits)
-            ).scalar_one_or_none()
+        for column, value, label in (
+            (Patient.nhs_number, digits, f"NHS number {format_nhs_number(digits)}"),
+            (Patient.hospital_number, hospital, f"hospital number {hospital}"),
+        ):
+            if value is None:
+                continue
+            existing = session.execute(select(Patient).where(column == value)).scalar_one_or_none()
             if existing is not None:
-                raise ValidationFailed([FieldProblem(
-                    "nhs_number",
-                    f"NHS number {format_nhs_number(digits)} is already registered to patient "
-                    f"{existing.id} ({existing.family_name.upper()}, {existing.given_name}) — "
-                    "open that patient instead",
-                )])
-        if hospital is not None:
-            existing = session.execute(
-                select(Patient).where(Patient.hospital_number == hospital)
-            ).scalar_one_or_none()
-            if existing is not None:
-                raise ValidationFailed([FieldProblem(
-                    "hospital_number",
-                    f"hospital number {hospital} is already registered to patient "
-                    f"{existing.id} ({existing.family_name.upper()}, {existing.given_name}) — "
-                    "open that patient instead",
-                )])
+                who = f"{existing.family_name.upper()}, {existing.given_name}"
+                raise ValidationFailed(
+                    [
+                        FieldProblem(
+                            column.key,
+                            f"{label} is already registered to patient {existing.id} ({who}) — "
+                            "open that patient instead",
+                        )
+                    ]
+                )
         patient = Patient(
             nhs_number=digits,
             hospital_number=hospital,
@@ -164,8 +160,9 @@ def register_patient(
         )
         session.add(patient)
         session.flush()
-        record_audit(session, actor, now, "register_patient", "patient", patient.id,
-                     after=snapshot(patient))
+        record_audit(
+            session, actor, now, "register_patient", "patient", patient.id, after=snapshot(patient)
+        )
         return to_patient_row(patient)
 
 
@@ -209,11 +206,15 @@ def register_episode(
             )
         ).scalar()
         if open_episode is not None:
-            raise ValidationFailed([FieldProblem(
-                "patient_id",
-                f"patient {patient_id} already has an open episode ({open_episode}) — "
-                "discharge it before registering another infusion",
-            )])
+            raise ValidationFailed(
+                [
+                    FieldProblem(
+                        "patient_id",
+                        f"patient {patient_id} already has an open episode ({open_episode}) — "
+                        "discharge it before registering another infusion",
+                    )
+                ]
+            )
         episode = Episode(
             patient_id=patient_id,
             product_code=product_code,
@@ -236,8 +237,16 @@ def register_episode(
         )
         session.add(episode)
         session.flush()
-        record_audit(session, actor, now, "register_episode", "episode", episode.id,
-                     episode_id=episode.id, after=snapshot(episode))
+        record_audit(
+            session,
+            actor,
+            now,
+            "register_episode",
+            "episode",
+            episode.id,
+            episode_id=episode.id,
+            after=snapshot(episode),
+        )
         return to_episode_row(episode)
 
 
@@ -248,7 +257,9 @@ def _weight_problems(weight_kg: float) -> list[FieldProblem]:
     return []
 
 
-def _time_problems(ctx: AppContext, episode: Episode, at: datetime, field: str) -> list[FieldProblem]:
+def _time_problems(
+    ctx: AppContext, episode: Episode, at: datetime, field: str
+) -> list[FieldProblem]:
     if at.tzinfo is None:
         return [FieldProblem(field, "time has no time zone — internal error, please report")]
     if at > ctx.clock() + FUTURE_TOLERANCE:
@@ -262,10 +273,10 @@ def _edit_episode(
     ctx: AppContext,
     actor: Actor,
     episode_id: int,
+    *,
     expected_version: int,
     action: str,
     values: dict[str, Any],
-    *,
     check: Any = None,
     reason: str | None = None,
 ) -> EpisodeRow:
@@ -279,11 +290,25 @@ def _edit_episode(
         fields = [*values, "version"]
         before = snapshot(episode, fields)
         episode = versioned_update(
-            session, Episode, episode_id, expected_version,
-            {**values, "updated_by": actor.username, "updated_at": now}, tz=ctx.tz,
+            session,
+            Episode,
+            episode_id,
+            expected_version,
+            {**values, "updated_by": actor.username, "updated_at": now},
+            tz=ctx.tz,
         )
-        record_audit(session, actor, now, action, "episode", episode_id, episode_id=episode_id,
-                     before=before, after=snapshot(episode, fields), reason=reason)
+        record_audit(
+            session,
+            actor,
+            now,
+            action,
+            "episode",
+            episode_id,
+            episode_id=episode_id,
+            before=before,
+            after=snapshot(episode, fields),
+            reason=reason,
+        )
         return to_episode_row(episode)
 
 
@@ -297,8 +322,15 @@ def record_discharge(
             return [FieldProblem("status", f"episode is already {e.status}")]
         return _time_problems(ctx, e, at, "discharged_at")
 
-    return _edit_episode(ctx, actor, episode_id, expected_version, "record_discharge",
-                         {"status": "discharged", "discharged_at": at}, check=check)
+    return _edit_episode(
+        ctx,
+        actor,
+        episode_id,
+        expected_version=expected_version,
+        action="record_discharge",
+        values={"status": "discharged", "discharged_at": at},
+        check=check,
+    )
 
 
 def record_death(
@@ -316,14 +348,22 @@ def record_death(
     def check(e: Episode) -> list[FieldProblem]:
         problems = []
         if cause not in DEATH_CAUSES:
-            problems.append(FieldProblem(
-                "cause", f"cause must be one of {', '.join(DEATH_CAUSES)}"))
+            problems.append(
+                FieldProblem("cause", f"cause must be one of {', '.join(DEATH_CAUSES)}")
+            )
         if e.status == "died":
             problems.append(FieldProblem("status", "a death is already recorded"))
         return problems + _time_problems(ctx, e, at, "died_at")
 
-    return _edit_episode(ctx, actor, episode_id, expected_version, "record_death",
-                         {"status": "died", "died_at": at, "death_cause": cause}, check=check)
+    return _edit_episode(
+        ctx,
+        actor,
+        episode_id,
+        expected_version=expected_version,
+        action="record_death",
+        values={"status": "died", "died_at": at, "death_cause": cause},
+        check=check,
+    )
 
 
 def record_icu_transfer(
@@ -334,8 +374,15 @@ def record_icu_transfer(
     def check(e: Episode) -> list[FieldProblem]:
         return _time_problems(ctx, e, at, "icu_transfer_at")
 
-    return _edit_episode(ctx, actor, episode_id, expected_version, "record_icu_transfer",
-                         {"icu_transfer_at": at}, check=check)
+    return _edit_episode(
+        ctx,
+        actor,
+        episode_id,
+        expected_version=expected_version,
+        action="record_icu_transfer",
+        values={"icu_transfer_at": at},
+        check=check,
+    )
 
 
 def update_nursing_note(
@@ -348,8 +395,15 @@ def update_nursing_note(
             return [FieldProblem("nursing_note", "at most 2,000 characters")]
         return []
 
-    return _edit_episode(ctx, actor, episode_id, expected_version, "update_nursing_note",
-                         {"nursing_note": note.strip()}, check=check)
+    return _edit_episode(
+        ctx,
+        actor,
+        episode_id,
+        expected_version=expected_version,
+        action="update_nursing_note",
+        values={"nursing_note": note.strip()},
+        check=check,
+    )
 
 
 def update_weight(
@@ -371,8 +425,15 @@ def update_weight(
             problems.append(FieldProblem("weight_recorded_on", "date is in the future"))
         return problems
 
-    return _edit_episode(ctx, actor, episode_id, expected_version, "update_weight",
-                         {"weight_kg": float(weight_kg), "weight_recorded_on": on}, check=check)
+    return _edit_episode(
+        ctx,
+        actor,
+        episode_id,
+        expected_version=expected_version,
+        action="update_weight",
+        values={"weight_kg": float(weight_kg), "weight_recorded_on": on},
+        check=check,
+    )
 
 
 def update_episode_settings(
@@ -403,15 +464,22 @@ def update_episode_settings(
         values["assessment_interval_hours"] = None
     elif assessment_interval_hours is not None:
         if not 0.25 <= assessment_interval_hours <= 24:
-            problems.append(FieldProblem(
-                "assessment_interval_hours", "interval must be 0.25–24 hours"))
+            problems.append(
+                FieldProblem("assessment_interval_hours", "interval must be 0.25–24 hours")
+            )
         values["assessment_interval_hours"] = float(assessment_interval_hours)
     if problems:
         raise ValidationFailed(problems)
     if not values:
         raise ValidationFailed([FieldProblem("settings", "nothing to change")])
-    return _edit_episode(ctx, actor, episode_id, expected_version, "update_episode_settings",
-                         values)
+    return _edit_episode(
+        ctx,
+        actor,
+        episode_id,
+        expected_version=expected_version,
+        action="update_episode_settings",
+        values=values,
+    )
 
 
 def get_patient(ctx: AppContext, actor: Actor, patient_id: int) -> PatientRow:

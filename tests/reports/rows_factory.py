@@ -34,7 +34,7 @@ class Toci:
 
 
 def alert(episode_id: int, kind: str = "critical_care", **kw: Any) -> AlertRow:
-    fields: dict[str, Any] = dict(
+    fields: dict[str, Any] = dict(  # noqa: C408 (keywords read as the row fields)
         id=episode_id * 10, episode_id=episode_id, kind=kind, status="raised",
         trigger_grade=2, message="ICANS grade 2: discuss with critical care",
         raised_at=NOW - timedelta(hours=1), raised_by_assessment_id=None,
@@ -49,7 +49,7 @@ def alert(episode_id: int, kind: str = "critical_care", **kw: Any) -> AlertRow:
 
 
 def ward_row(index: int, **kw: Any) -> WardRow:
-    fields: dict[str, Any] = dict(
+    fields: dict[str, Any] = dict(  # noqa: C408 (keywords read as the row fields)
         episode_id=index, patient_id=index, ward="Haematology", bed=str(index),
         patient_name=f"PATIENT{index:02d}, Given{index:02d}",
         nhs_number=format_nhs_number(nhs_number(index)), hospital_number=f"H{index:05d}",
@@ -73,7 +73,7 @@ __all__ = ["NOW", "Toci", "alert", "nhs_number", "replace", "ward_row"]
 def assessment(episode_id: int, index: int, at: datetime, day: int, **kw: Any) -> Any:
     from app.rows import AssessmentRow
 
-    fields: dict[str, Any] = dict(
+    fields: dict[str, Any] = dict(  # noqa: C408 (keywords read as the row fields)
         id=episode_id * 1000 + index, episode_id=episode_id, assessed_at=at, entered_at=at,
         entered_by="nurse1", day=day, is_baseline=False, status="current", supersedes_id=None,
         superseded_by_id=None, amend_reason=None, late_entry=False, confirmations={},
