@@ -1,0 +1,355 @@
+"""Create, migrate, back up and refuse: db.migrate on both backends, and the migration checks."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Callable
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Column, Integer, Table, func, select, text
+from sqlalchemy.exc import IntegrityError
+
+import db.migrate
+from db.engine import Database
+from db.migrate import (
+    DatabaseNotRecognised,
+    DatabaseTooNew,
+    current_revision,
+    head_revision,
+    open_database,
+)
+from db.models import Base, Episode, Patient
+from db.url import sqlite_file
+from tests.db.rows import add_episode
+
+REPO = Path(__file__).resolve().parents[2]
+
+# A later schema revision, as a future version of the program would ship it. On SQLite the
+# patient table (referenced by episode) is rebuilt by batch mode, as real changes often are.
+REVISION_0002 = """
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0002"
+down_revision = "{down}"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table("extra_thing", sa.Column("id", sa.Integer(), primary_key=True))
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    with op.batch_alter_table("patient", recreate="always" if sqlite else "auto") as batch:
+        batch.add_column(sa.Column("extra_note", sa.Text(), nullable=True))
+    {fail}
+
+
+def downgrade():
+    with op.batch_alter_table("patient") as batch:
+        batch.drop_column("extra_note")
+    op.drop_table("extra_thing")
+"""
+
+
+@pytest.fixture
+def later_scripts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., str]:
+    """Switch db.migrate to a copy of the scripts plus revision 0002; returns a setter."""
+
+    def use(*, fail: bool = False) -> str:
+        folder = tmp_path / f"migrations-{'fail' if fail else 'ok'}"
+        if not folder.exists():
+            shutil.copytree(
+                db.migrate.MIGRATIONS_DIR.resolve(),
+                folder,
+                ignore=shutil.ignore_patterns("__pycache__"),
+            )
+            (folder / "versions" / "0002_later.py").write_text(
+                REVISION_0002.format(
+                    down=head_revision(),
+                    fail='raise RuntimeError("migration failed half way")' if fail else "",
+                )
+            )
+        monkeypatch.setattr(db.migrate, "MIGRATIONS_DIR", folder)
+        return "0002"
+
+    return use
+
+
+def _fresh_url(request: pytest.FixtureRequest, backend: str) -> str:
+    fixture = "empty_sqlite_url" if backend == "sqlite" else "pg_url"
+    return str(request.getfixturevalue(fixture))
+
+
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _backups(url: str) -> list[Path]:
+    path = sqlite_file(url)
+    return sorted(path.parent.glob(f"{path.name}.backup-*")) if path else []
+
+
+def _seed(database: Database) -> int:
+    with database.transaction() as s:
+        return add_episode(s).id
+
+
+# --- Creating --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_fresh_database_is_created_at_head(request: pytest.FixtureRequest, backend: str):
+    url = _fresh_url(request, backend)
+    assert current_revision(url) is None
+    database = open_database(url)
+    try:
+        assert database.migration.from_revision is None
+        assert database.migration.to_revision == head_revision()
+        assert database.migration.backup is None
+        with database.read() as s:
+            recorded = s.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+            assert recorded == [head_revision()]
+            assert s.scalar(select(func.count()).select_from(Patient)) == 0
+        _seed(database)
+    finally:
+        database.dispose()
+    assert current_revision(url) == head_revision()
+    assert _backups(url) == []
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_reopening_at_head_changes_nothing(request: pytest.FixtureRequest, backend: str):
+    url = _fresh_url(request, backend)
+    open_database(url).dispose()
+    database = open_database(url)
+    try:
+        _seed(database)
+    finally:
+        database.dispose()
+    database = open_database(url)
+    try:
+        assert database.migration.from_revision == head_revision()
+        assert not database.migration.migrated
+        with database.read() as s:
+            assert s.scalar(select(func.count()).select_from(Episode)) == 1
+    finally:
+        database.dispose()
+    assert _backups(url) == []
+
+
+def test_the_sqlite_folder_is_created(tmp_path: Path):
+    path = tmp_path / "a" / "b" / "ward.sqlite3"
+    open_database(f"sqlite:///{path}").dispose()
+    assert path.exists()
+
+
+# --- Migrating an older database ----------------------------------------------------------
+
+
+def test_older_sqlite_is_backed_up_with_the_backup_api_then_migrated(
+    empty_sqlite_url: str, later_scripts: Callable[..., str]
+):
+    old_head = head_revision()
+    database = open_database(empty_sqlite_url)
+    episode_id = _seed(database)
+    database.dispose()
+
+    later_scripts()
+    database = open_database(empty_sqlite_url)
+    try:
+        outcome = database.migration
+        assert (outcome.from_revision, outcome.to_revision) == (old_head, "0002")
+        with database.read() as s:
+            assert s.scalar(text("SELECT count(*) FROM extra_thing")) == 0
+            assert s.scalar(text("SELECT count(*) FROM patient WHERE extra_note IS NULL")) == 1
+            assert s.get(Episode, episode_id) is not None
+        with pytest.raises(IntegrityError), database.transaction() as s:  # FKs are back on
+            s.execute(text("DELETE FROM patient"))
+    finally:
+        database.dispose()
+    assert current_revision(empty_sqlite_url) == "0002"
+
+    [backup] = _backups(empty_sqlite_url)
+    assert backup == outcome.backup
+    assert backup.name.startswith("carward.sqlite3.backup-")
+    assert backup.name.endswith(f"-{old_head}.sqlite3")
+    assert not backup.with_name(backup.name + ".partial").exists()
+    with closing(sqlite3.connect(f"{backup.as_uri()}?mode=ro", uri=True)) as conn:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [(old_head,)]
+        assert conn.execute("SELECT count(*) FROM episode").fetchone() == (1,)
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert conn.execute("PRAGMA journal_mode").fetchone() == ("delete",)  # one file
+    # The backup opens as a ward record of the old version.
+    assert current_revision(f"sqlite:///{backup}") == old_head
+
+
+@pytest.mark.postgres
+def test_older_postgresql_is_migrated(pg_url: str, later_scripts: Callable[..., str]):
+    old_head = head_revision()
+    database = open_database(pg_url)
+    episode_id = _seed(database)
+    database.dispose()
+
+    later_scripts()
+    database = open_database(pg_url)
+    try:
+        assert database.migration.from_revision == old_head
+        assert database.migration.backup is None  # pg_dump is the operator's job
+        with database.read() as s:
+            assert s.scalar(text("SELECT count(*) FROM extra_thing")) == 0
+            assert s.get(Episode, episode_id) is not None
+    finally:
+        database.dispose()
+    assert current_revision(pg_url) == "0002"
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_failed_migration_changes_nothing(
+    request: pytest.FixtureRequest, backend: str, later_scripts: Callable[..., str]
+):
+    url = _fresh_url(request, backend)
+    old_head = head_revision()
+    database = open_database(url)
+    _seed(database)
+    database.dispose()
+
+    later_scripts(fail=True)
+    with pytest.raises(RuntimeError, match="half way"):
+        open_database(url)
+    assert current_revision(url) == old_head
+    check = Database(url)
+    try:
+        with check.read() as s:
+            assert s.scalar(select(func.count()).select_from(Episode)) == 1
+            tables = s.connection().dialect.get_table_names(s.connection())
+            assert "extra_thing" not in tables
+    finally:
+        check.dispose()
+    if backend == "sqlite":
+        assert len(_backups(url)) == 1  # kept: it is the way back
+
+
+# --- Refusing ----------------------------------------------------------------------------------
+
+
+def test_newer_sqlite_is_refused_and_left_untouched(
+    empty_sqlite_url: str, later_scripts: Callable[..., str], monkeypatch: pytest.MonkeyPatch
+):
+    real_scripts = db.migrate.MIGRATIONS_DIR
+    later_scripts()
+    database = open_database(empty_sqlite_url)
+    _seed(database)
+    database.dispose()
+    path = sqlite_file(empty_sqlite_url)
+    assert path is not None
+    before = (_sha256(path), path.stat().st_mtime_ns, sorted(p.name for p in path.parent.iterdir()))
+
+    monkeypatch.setattr(db.migrate, "MIGRATIONS_DIR", real_scripts)  # this (older) version
+    with pytest.raises(DatabaseTooNew) as caught:
+        open_database(empty_sqlite_url)
+    message = str(caught.value)
+    assert "newer version of the ward monitor (revision 0002)" in message
+    assert "install the newer version" in message
+    assert "nothing was changed" in message
+    after = (_sha256(path), path.stat().st_mtime_ns, sorted(p.name for p in path.parent.iterdir()))
+    assert after == before
+    assert _backups(empty_sqlite_url) == []
+
+
+@pytest.mark.postgres
+def test_newer_postgresql_is_refused(
+    pg_url: str, later_scripts: Callable[..., str], monkeypatch: pytest.MonkeyPatch
+):
+    real_scripts = db.migrate.MIGRATIONS_DIR
+    later_scripts()
+    database = open_database(pg_url)
+    _seed(database)
+    database.dispose()
+
+    monkeypatch.setattr(db.migrate, "MIGRATIONS_DIR", real_scripts)
+    with pytest.raises(DatabaseTooNew, match=r"revision 0002\); install the newer version"):
+        open_database(pg_url)
+    assert current_revision(pg_url) == "0002"
+
+
+def test_a_foreign_sqlite_file_is_refused(tmp_path: Path):
+    path = tmp_path / "other.sqlite3"
+    with closing(sqlite3.connect(path)) as conn:
+        conn.execute("CREATE TABLE recipes (id INTEGER PRIMARY KEY)")
+        conn.commit()
+    digest = _sha256(path)
+    with pytest.raises(DatabaseNotRecognised, match="recipes"):
+        open_database(f"sqlite:///{path}")
+    assert _sha256(path) == digest
+
+
+# --- The developer checks --------------------------------------------------------------------
+
+
+def test_check_migrations_passes():
+    result = subprocess.run(
+        [sys.executable, "-m", "db.check_migrations"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "migrations match the models" in result.stdout
+
+
+def test_check_migrations_reports_a_model_change():
+    from db.check_migrations import compare_with_models
+
+    extra = Table("not_migrated_yet", Base.metadata, Column("id", Integer, primary_key=True))
+    try:
+        differences = compare_with_models()
+    finally:
+        Base.metadata.remove(extra)
+    assert any("not_migrated_yet" in str(diff) for diff in differences)
+    assert compare_with_models() == []
+
+
+def test_regenerating_reproduces_the_committed_initial_script(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """The committed 0001 is what `python -m db.regenerate_initial` writes today."""
+    import db.regenerate_initial as regen
+
+    folder = tmp_path / "migrations"
+    shutil.copytree(db.migrate.MIGRATIONS_DIR, folder, ignore=shutil.ignore_patterns("__pycache__"))
+    (folder / "versions" / "0099_stray.py").write_text("# removed by the command\n")
+    monkeypatch.setattr(db.migrate, "MIGRATIONS_DIR", folder)
+    monkeypatch.setattr(regen, "VERSIONS_DIR", folder / "versions")
+    path = regen.regenerate_initial()
+
+    assert sorted(p.name for p in (folder / "versions").glob("*.py")) == [
+        "0001_initial.py",
+        "__init__.py",
+    ]
+
+    def body(text_: str) -> list[str]:
+        return [line for line in text_.splitlines() if not line.startswith("Create Date:")]
+
+    monkeypatch.undo()
+    committed = db.migrate.MIGRATIONS_DIR / "versions" / "0001_initial.py"
+    assert body(path.read_text()) == body(committed.read_text()), (
+        "db/migrations/versions/0001_initial.py is stale: run `python -m db.regenerate_initial`"
+    )
+    lint = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--no-cache", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert lint.returncode == 0, lint.stdout
