@@ -37,7 +37,8 @@ def receive(ctx: AppContext, strength: int, count: int = 1, expiry: date = LATER
 
 def statuses(ctx: AppContext) -> dict[int, str]:
     with ctx.database.read() as session:
-        return {vid: status for vid, status in session.execute(select(Vial.id, Vial.status))}
+        rows = session.execute(select(Vial.id, Vial.status)).all()
+        return {row.id: row.status for row in rows}
 
 
 def test_receive_creates_one_row_per_vial_with_history_and_one_audit(ctx: AppContext) -> None:
@@ -94,7 +95,9 @@ def test_only_pharmacists_manage_stock(
     assert list_stock(ctx, NURSE)[0].in_stock == 1
 
 
-def test_reserve_named_vials_then_release(ctx: AppContext, make_episode: Callable[..., int]) -> None:
+def test_reserve_named_vials_then_release(
+    ctx: AppContext, make_episode: Callable[..., int]
+) -> None:
     episode_id = make_episode()
     a, b = receive(ctx, 400, count=2)
     reserved = reserve_for_episode(ctx, PHARM, episode_id, vial_ids=[a.id, b.id])
