@@ -1,0 +1,107 @@
+"""The persistent alert banner of the patient view (RULES E1).
+
+An open critical-care alert cannot be closed from here: the only ways on are "Record
+discussion…" (clinician, time, outcome: resolves it) and "Acknowledge" (seen, discussion
+pending: it stays). Other open alerts are listed as text. Colour is a second cue only:
+every line starts with a word ("CRITICAL-CARE", "Acknowledged by …").
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from app.clock import WARD_TZ, format_local
+from app.rows import AlertRow
+
+
+def alert_age(alert: AlertRow, now: datetime) -> str:
+    minutes = max(int((now - alert.raised_at).total_seconds() // 60), 0)
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours} h {minutes:02d} min"
+    return f"{hours // 24} days"
+
+
+def alert_state_text(alert: AlertRow, tz: ZoneInfo = WARD_TZ) -> str:
+    if alert.status == "acknowledged":
+        return (f"Acknowledged by {alert.acknowledged_by} at "
+                f"{format_local(alert.acknowledged_at, tz)} — discussion still to be recorded")
+    if alert.status == "resolved":
+        return f"Resolved by {alert.resolved_by}: {alert.resolved_reason}"
+    return "Not yet acknowledged"
+
+
+class AlertBanner(QFrame):
+    record_discussion_requested = Signal(object)  # AlertRow
+    acknowledge_requested = Signal(object)  # AlertRow
+
+    def __init__(self, tz: ZoneInfo = WARD_TZ, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("alertBanner")
+        self.tz = tz
+        self.critical: AlertRow | None = None
+        self.alerts: tuple[AlertRow, ...] = ()
+        self.setStyleSheet(
+            "#alertBanner { background: #b71c1c; border: 2px solid #4a0000; }"
+            " #alertBanner QLabel { color: white; }"
+        )
+        layout = QHBoxLayout(self)
+        text_box = QVBoxLayout()
+        self.title = QLabel()
+        self.title.setObjectName("alertTitle")
+        self.title.setWordWrap(True)
+        self.detail = QLabel()
+        self.detail.setObjectName("alertDetail")
+        self.detail.setWordWrap(True)
+        text_box.addWidget(self.title)
+        text_box.addWidget(self.detail)
+        layout.addLayout(text_box, 1)
+        self.discussion_button = QPushButton("Record discussion… (Ctrl+D)")
+        self.discussion_button.setObjectName("recordDiscussion")
+        self.discussion_button.setAccessibleName("Record critical-care discussion")
+        self.discussion_button.clicked.connect(self._discussion)
+        self.acknowledge_button = QPushButton("Acknowledge — discussion pending (Ctrl+K)")
+        self.acknowledge_button.setObjectName("acknowledgeAlert")
+        self.acknowledge_button.setAccessibleName("Acknowledge alert, discussion pending")
+        self.acknowledge_button.clicked.connect(self._acknowledge)
+        layout.addWidget(self.discussion_button)
+        layout.addWidget(self.acknowledge_button)
+        self.setVisible(False)
+
+    def set_alerts(self, alerts: tuple[AlertRow, ...], now: datetime) -> None:
+        self.alerts = tuple(sorted((a for a in alerts if a.is_open), key=lambda a: -a.severity))
+        self.critical = next((a for a in self.alerts if a.kind == "critical_care"), None)
+        if not self.alerts:
+            self.setVisible(False)
+            self.setAccessibleName("")
+            return
+        first = self.critical or self.alerts[0]
+        prefix = "CRITICAL-CARE DISCUSSION NEEDED" if self.critical else "OPEN ALERT"
+        overdue = " — DISCUSSION OVERDUE" if first.deadline_passed else ""
+        self.title.setText(
+            f"<b>⚠ {prefix}{overdue}:</b> {first.message} "
+            f"(raised {format_local(first.raised_at, self.tz)}, {alert_age(first, now)} ago)"
+        )
+        lines = [alert_state_text(first, self.tz)]
+        lines += [f"Also open: {a.title} — {a.message} ({alert_age(a, now)})"
+                  for a in self.alerts if a is not first]
+        self.detail.setText("\n".join(lines))
+        self.discussion_button.setVisible(self.critical is not None)
+        self.acknowledge_button.setVisible(first.status == "raised")
+        self.setAccessibleName(f"{prefix}: {first.message}")
+        self.setVisible(True)
+
+    def _discussion(self) -> None:
+        if self.critical is not None:
+            self.record_discussion_requested.emit(self.critical)
+
+    def _acknowledge(self) -> None:
+        first = self.critical or (self.alerts[0] if self.alerts else None)
+        if first is not None:
+            self.acknowledge_requested.emit(first)

@@ -1,0 +1,859 @@
+"""One observation set, entered with the keyboard alone (STYLE.md; issue 4 "Assessment form").
+
+- Every field has a buddy label with a mnemonic and an explicit tab order; Enter saves,
+  Esc cancels. Empty means "not assessed", never 0 (RULES I8).
+- `values()` returns the `record_assessment` format (RULES §6 keys plus `assessed_at`,
+  `diastolic_bp`, `ice_items`, `capd_items`, `comment`); `set_values()` fills the form back.
+- The form does not save by itself: it emits `save_requested(values, confirmations, key)`
+  and its owner runs the service and answers with `save_succeeded` / `save_failed`.
+  Impossible values come back as ValidationFailed (messages next to each field, nothing is
+  cleared); improbable ones as ConfirmationRequired (a reason per field, then resubmit).
+- One idempotency key per observation set, so a double Enter cannot store it twice.
+"""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from PySide6.QtCore import QDateTime, QRegularExpression, Qt, QTimeZone, Signal
+from PySide6.QtGui import QKeyEvent, QRegularExpressionValidator
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateTimeEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+import grading
+from app.errors import ConfirmationRequired, FieldProblem, ServiceError, ValidationFailed
+from grading.inputs import (
+    Acvpu,
+    CapdAnswer,
+    CapdItem,
+    CerebralEdema,
+    Consciousness,
+    MotorFinding,
+    OxygenDevice,
+    Seizure,
+    UnableReason,
+    Vasopressor,
+)
+from grading.results import GradingResult
+
+NOT_ASSESSED = "— not assessed"
+
+OXYGEN_LABELS: dict[str, str] = {
+    OxygenDevice.NONE: "Room air",
+    OxygenDevice.NASAL_CANNULA: "Nasal cannula",
+    OxygenDevice.BLOW_BY: "Blow-by",
+    OxygenDevice.HIGH_FLOW_NASAL_CANNULA: "High-flow nasal cannula",
+    OxygenDevice.SIMPLE_FACE_MASK: "Simple face mask",
+    OxygenDevice.NON_REBREATHER: "Non-rebreather mask",
+    OxygenDevice.VENTURI_MASK: "Venturi mask",
+    OxygenDevice.CPAP: "CPAP",
+    OxygenDevice.BIPAP: "BiPAP",
+    OxygenDevice.INVASIVE_VENTILATION: "Invasive ventilation",
+}
+ACVPU_LABELS: dict[str, str] = {
+    Acvpu.ALERT: "Alert",
+    Acvpu.NEW_CONFUSION: "New confusion",
+    Acvpu.VOICE: "Voice",
+    Acvpu.PAIN: "Pain",
+    Acvpu.UNRESPONSIVE: "Unresponsive",
+}
+VASOPRESSOR_LABELS: dict[str, str] = {
+    Vasopressor.NOREPINEPHRINE: "norepinephrine",
+    Vasopressor.EPINEPHRINE: "epinephrine",
+    Vasopressor.PHENYLEPHRINE: "phenylephrine",
+    Vasopressor.DOPAMINE: "dopamine",
+    Vasopressor.ANGIOTENSIN_II: "angiotensin II",
+    Vasopressor.VASOPRESSIN: "vasopressin",
+}
+CONSCIOUSNESS_LABELS: dict[str, str] = {
+    Consciousness.AWAKENS_SPONTANEOUSLY: "Awakens spontaneously",
+    Consciousness.AWAKENS_TO_VOICE: "Awakens to voice",
+    Consciousness.AWAKENS_ONLY_TO_TACTILE: "Awakens only to touch",
+    Consciousness.UNAROUSABLE_OR_VIGOROUS_STIMULI: "Unarousable / needs vigorous stimuli",
+}
+SEIZURE_LABELS: dict[str, str] = {
+    Seizure.NONE: "None",
+    Seizure.FOCAL_RESOLVED_RAPIDLY: "Focal, resolved rapidly",
+    Seizure.GENERALISED_RESOLVED_RAPIDLY: "Generalised, resolved rapidly",
+    Seizure.NONCONVULSIVE_ON_EEG_RESOLVED_WITH_INTERVENTION:
+        "Non-convulsive on EEG, resolved with intervention",
+    Seizure.PROLONGED_OVER_5_MIN: "Prolonged (> 5 min)",
+    Seizure.REPETITIVE_WITHOUT_RETURN_TO_BASELINE: "Repetitive, no return to baseline",
+}
+MOTOR_LABELS: dict[str, str] = {
+    MotorFinding.NONE: "None",
+    MotorFinding.TREMOR: "Tremor (recorded, not graded)",
+    MotorFinding.MYOCLONUS: "Myoclonus (recorded, not graded)",
+    MotorFinding.HEMIPARESIS: "Hemiparesis",
+    MotorFinding.PARAPARESIS: "Paraparesis",
+}
+CEREBRAL_LABELS: dict[str, str] = {
+    CerebralEdema.NONE: "None",
+    CerebralEdema.FOCAL_ON_NEUROIMAGING: "Focal oedema on imaging",
+    CerebralEdema.DIFFUSE_ON_NEUROIMAGING: "Diffuse oedema on imaging",
+    CerebralEdema.DECEREBRATE_OR_DECORTICATE_POSTURING: "Decerebrate/decorticate posturing",
+    CerebralEdema.CRANIAL_NERVE_VI_PALSY: "Cranial nerve VI palsy",
+    CerebralEdema.PAPILLEDEMA: "Papilloedema",
+    CerebralEdema.CUSHINGS_TRIAD: "Cushing's triad",
+    CerebralEdema.INTRACRANIAL_HAEMORRHAGE_ONLY: "Intracranial haemorrhage only (not ICANS)",
+}
+UNABLE_LABELS: dict[str, str] = {
+    UnableReason.UNAROUSABLE: "Unable: unarousable",
+    UnableReason.GLOBAL_APHASIA_AWAKE: "Unable: global aphasia, awake",
+}
+HYPOTENSION_LABELS: dict[bool, str] = {False: "No", True: "Yes — clinician-confirmed"}
+
+# ICE items in form order with their maxima (RULES I1); digits are the mnemonics.
+ICE_ITEMS: tuple[tuple[str, str, int], ...] = (
+    ("orientation", "&1 Orientation: year, month, city, hospital", 4),
+    ("naming", "&2 Naming three objects", 3),
+    ("following_commands", "&3 Following commands", 1),
+    ("writing", "&4 Writing a standard sentence", 1),
+    ("attention", "&5 Attention: count back from 100 by 10", 1),
+)
+CAPD_ITEMS: tuple[tuple[CapdItem, str], ...] = (
+    (CapdItem.EYE_CONTACT, "&1 Eye contact with caregiver"),
+    (CapdItem.PURPOSEFUL_ACTIONS, "&2 Actions are purposeful"),
+    (CapdItem.AWARE_OF_SURROUNDINGS, "&3 Aware of surroundings"),
+    (CapdItem.COMMUNICATES_NEEDS, "&4 Communicates needs and wants"),
+    (CapdItem.RESTLESS, "&5 Restless"),
+    (CapdItem.INCONSOLABLE, "&6 Inconsolable"),
+    (CapdItem.UNDERACTIVE, "&7 Underactive, very little movement"),
+    (CapdItem.SLOW_TO_RESPOND, "&8 Slow to respond to interactions"),
+)
+CAPD_ANSWERS: tuple[CapdAnswer, ...] = tuple(CapdAnswer)
+# Items 1-4 are reverse-scored (RULES I1): "never" making eye contact scores 4.
+REVERSE_SCORED_CAPD = frozenset(list(CapdItem)[:4])
+
+NUMBER_FIELDS: tuple[str, ...] = (
+    "temperature_c", "heart_rate", "systolic_bp", "diastolic_bp", "respiratory_rate",
+    "spo2_percent", "oxygen_flow_l_min",
+)
+DECIMAL_FIELDS = frozenset({"temperature_c", "oxygen_flow_l_min"})
+
+_INTEGER_RE = QRegularExpression(r"^\d{0,3}$")
+_DECIMAL_RE = QRegularExpression(r"^\d{0,3}([.,]\d{0,2})?$")
+
+
+def capd_item_score(item: CapdItem, answer: CapdAnswer) -> int:
+    points = CAPD_ANSWERS.index(answer)
+    return 4 - points if item in REVERSE_SCORED_CAPD else points
+
+
+def capd_total(answers: Mapping[CapdItem, CapdAnswer]) -> int:
+    return sum(capd_item_score(item, answer) for item, answer in answers.items())
+
+
+def uses_capd(age_years: float, developmental_delay: bool) -> bool:
+    return bool(grading.uses_capd(age_years, developmental_delay))  # RULES I1
+
+
+def _combo(options: Mapping[Any, str], empty: str = NOT_ASSESSED) -> QComboBox:
+    combo = QComboBox()
+    combo.addItem(empty, None)
+    for value, label in options.items():
+        combo.addItem(label, value)
+    return combo
+
+
+def _set_combo(combo: QComboBox, value: Any) -> None:
+    index = combo.findData(value)
+    combo.setCurrentIndex(max(index, 0))
+
+
+def _parse_number(text: str, decimal: bool) -> float | int | None:
+    text = text.strip().replace(",", ".")
+    if not text:
+        return None
+    return float(text) if decimal else int(text)
+
+
+def _format_number(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return f"{value:.1f}"
+    return str(value)
+
+
+class ConfirmationDialog(QDialog):
+    """Improbable values (SAFETY.md): one reason per field, each required."""
+
+    def __init__(self, problems: list[FieldProblem], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Confirm unusual values")
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(
+            "These values are unusual. Check them; to store them as typed, give a reason "
+            "for each (it is kept in the audit trail)."
+        ))
+        form = QFormLayout()
+        self.reason_edits: dict[str, QLineEdit] = {}
+        for problem in problems:
+            edit = QLineEdit()
+            edit.setAccessibleName(f"Reason for {problem.field}")
+            edit.textChanged.connect(self._update_ok)
+            label = QLabel(problem.message)
+            label.setWordWrap(True)
+            form.addRow(label, edit)
+            self.reason_edits[problem.field] = edit
+        layout.addLayout(form)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        ok.setText("Store with these reasons")
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("Go back and edit")
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+        self._update_ok()
+
+    def _update_ok(self) -> None:
+        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        ok.setEnabled(all(e.text().strip() for e in self.reason_edits.values()))
+
+    def reasons(self) -> dict[str, str]:
+        return {field: edit.text().strip() for field, edit in self.reason_edits.items()}
+
+
+class AssessmentForm(QWidget):
+    save_requested = Signal(dict, dict, str)  # values, confirmations, idempotency key
+    cancelled = Signal()
+    values_changed = Signal()
+
+    def __init__(
+        self,
+        *,
+        age_years: float,
+        developmental_delay: bool = False,
+        now: Callable[[], datetime],
+        tz: ZoneInfo,
+        preview: Callable[[dict[str, Any]], GradingResult] | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("assessmentForm")
+        self.age_years = age_years
+        self.uses_capd = uses_capd(age_years, developmental_delay)
+        self._now = now
+        self._tz = tz
+        self._preview = preview
+        self._loading = False
+        self._saving = False
+        self._confirmations: dict[str, str] = {}
+        self.idempotency_key = uuid.uuid4().hex
+        self.amend_target: Any = None  # the AssessmentRow being amended, if any
+        self.preview_panel: Any = None  # set by the owner (PreviewPanel)
+        self.error_labels: dict[str, QLabel] = {}
+        self._tab_chain: list[QWidget] = []
+        self._build()
+        self._connect_changes()
+        self.clear()
+
+    # --- construction -------------------------------------------------------------------
+    def _error_label(self, field: str) -> QLabel:
+        label = QLabel()
+        label.setObjectName(f"error_{field}")
+        label.setWordWrap(True)
+        label.setStyleSheet("color: #b00020; font-weight: bold;")
+        label.setVisible(False)
+        self.error_labels[field] = label
+        return label
+
+    def _row(
+        self, form: QFormLayout, text: str, field: str, *editors: QWidget, suffix: str = ""
+    ) -> QLabel:
+        """A labelled row: mnemonic label -> first editor, then the field's error message."""
+        label = QLabel(text)
+        label.setBuddy(editors[0])
+        container = QWidget()
+        box = QHBoxLayout(container)
+        box.setContentsMargins(0, 0, 0, 0)
+        for editor in editors:
+            box.addWidget(editor)
+            editor.setAccessibleName(label.text().replace("&", ""))
+            self._tab_chain.append(editor)
+        if suffix:
+            box.addWidget(QLabel(suffix))
+        box.addWidget(self._error_label(field), 1)
+        form.addRow(label, container)
+        return label
+
+    def _line(self, field: str, width: int = 70) -> QLineEdit:
+        edit = QLineEdit()
+        edit.setObjectName(field)
+        regex = _DECIMAL_RE if field in DECIMAL_FIELDS else _INTEGER_RE
+        edit.setValidator(QRegularExpressionValidator(regex, edit))
+        edit.setMaximumWidth(width)
+        return edit
+
+    def _build(self) -> None:
+        outer = QVBoxLayout(self)
+        self.amend_box = QGroupBox("Amending a saved assessment")
+        amend_form = QFormLayout(self.amend_box)
+        self.amend_info = QLabel()
+        amend_form.addRow(self.amend_info)
+        self.amend_reason = QLineEdit()
+        self.amend_reason.setObjectName("amend_reason")
+        self._row(amend_form, "Reaso&n for amendment", "reason", self.amend_reason)
+        self.amend_box.setVisible(False)
+        outer.addWidget(self.amend_box)
+
+        self.general_error = QLabel()
+        self.general_error.setObjectName("generalError")
+        self.general_error.setWordWrap(True)
+        self.general_error.setStyleSheet("color: #b00020; font-weight: bold;")
+        self.general_error.setVisible(False)
+        outer.addWidget(self.general_error)
+
+        columns = QHBoxLayout()
+        outer.addLayout(columns)
+        left = QVBoxLayout()
+        right = QVBoxLayout()
+        columns.addLayout(left, 1)
+        columns.addLayout(right, 1)
+
+        # Vital signs and CRS (RULES §2, §4)
+        vitals = QGroupBox("Vital signs and CRS")
+        form = QFormLayout(vitals)
+        self.temperature = self._line("temperature_c")
+        self._row(form, "&Temperature", "temperature_c", self.temperature, suffix="°C")
+        self.heart_rate = self._line("heart_rate")
+        self._row(form, "&Heart rate", "heart_rate", self.heart_rate, suffix="/min")
+        self.systolic = self._line("systolic_bp")
+        self.diastolic = self._line("diastolic_bp")
+        self.systolic.setAccessibleName("Systolic blood pressure")
+        bp_label = self._row(
+            form, "&Blood pressure", "systolic_bp", self.systolic, self.diastolic, suffix="mmHg"
+        )
+        self.systolic.setAccessibleName("Systolic blood pressure, mmHg")
+        self.diastolic.setAccessibleName("Diastolic blood pressure, mmHg")
+        bp_label.setToolTip("Systolic / diastolic, mmHg")
+        # The diastolic error shares the blood-pressure row.
+        self.error_labels["diastolic_bp"] = self.error_labels["systolic_bp"]
+        self.resp_rate = self._line("respiratory_rate")
+        self._row(form, "&Respiratory rate", "respiratory_rate", self.resp_rate, suffix="/min")
+        self.spo2 = self._line("spo2_percent")
+        self._row(form, "S&pO2", "spo2_percent", self.spo2, suffix="%")
+        self.acvpu = _combo(ACVPU_LABELS)
+        self.acvpu.setObjectName("acvpu")
+        self._row(form, "&ACVPU", "acvpu", self.acvpu)
+        self.oxygen_device = _combo(OXYGEN_LABELS)
+        self.oxygen_device.setObjectName("oxygen_device")
+        self._row(form, "&Oxygen device", "oxygen_device", self.oxygen_device)
+        self.oxygen_flow = self._line("oxygen_flow_l_min")
+        self._row(form, "&Flow", "oxygen_flow_l_min", self.oxygen_flow, suffix="L/min")
+        grid_holder = QWidget()
+        grid = QGridLayout(grid_holder)
+        grid.setContentsMargins(0, 0, 0, 0)
+        self.vasopressors: dict[str, QCheckBox] = {}
+        for number, (drug, text) in enumerate(VASOPRESSOR_LABELS.items()):
+            box = QCheckBox(text)
+            box.setObjectName(f"vasopressor_{drug}")
+            box.setAccessibleName(f"Vasopressor: {box.text()}")
+            grid.addWidget(box, number // 2, number % 2)
+            self.vasopressors[drug] = box
+            self._tab_chain.append(box)
+        vaso_label = QLabel("&Vasopressors")
+        vaso_label.setBuddy(self.vasopressors[Vasopressor.NOREPINEPHRINE])
+        form.addRow(vaso_label, grid_holder)
+        form.addRow(self._error_label("vasopressors"))
+        self.hypotension = _combo(HYPOTENSION_LABELS)
+        self.hypotension.setObjectName("hypotension")
+        self._row(form, "H&ypotension", "hypotension", self.hypotension)
+        self.hypotension_hint = QLabel()
+        self.hypotension_hint.setObjectName("hypotensionHint")
+        self.hypotension_hint.setWordWrap(True)
+        self.hypotension_hint.setVisible(False)
+        form.addRow(self.hypotension_hint)
+        self.fever_other_cause = QCheckBox("Fever &due to another cause (clinician)")
+        self.fever_other_cause.setObjectName("fever_attributed_to_other_cause")
+        self._tab_chain.append(self.fever_other_cause)
+        form.addRow(self.fever_other_cause)
+        left.addWidget(vitals)
+
+        when = QGroupBox("Time and comment")
+        when_form = QFormLayout(when)
+        self.assessed_at = QDateTimeEdit()
+        self.assessed_at.setObjectName("assessed_at")
+        self.assessed_at.setDisplayFormat("dd MMM yyyy HH:mm")
+        self.assessed_at.setTimeZone(QTimeZone(self._tz.key.encode()))
+        self._row(when_form, "Time a&ssessed", "assessed_at", self.assessed_at)
+        self.comment = QLineEdit()
+        self.comment.setObjectName("comment")
+        self._row(when_form, "Co&mment", "comment", self.comment)
+        left.addWidget(when)
+        left.addStretch(1)
+
+        # ICANS (RULES §3): ICE from 12 years, CAPD under 12 or with developmental delay.
+        tool = "CAPD" if self.uses_capd else "ICE"
+        icans = QGroupBox(f"ICANS — {tool}")
+        icans_form = QFormLayout(icans)
+        self.ice_items: dict[str, QComboBox] = {}
+        self.capd_items: dict[CapdItem, QComboBox] = {}
+        if self.uses_capd:
+            for item, text in CAPD_ITEMS:
+                combo = _combo({a: a.value.capitalize() for a in CAPD_ANSWERS})
+                combo.setObjectName(f"capd_{item.value}")
+                self._row(icans_form, text, "capd_items", combo)
+                self.capd_items[item] = combo
+            # Error label shared by all items: one message for the scale.
+            self.error_labels["capd_score"] = self.error_labels["capd_items"]
+        else:
+            for name, text, maximum in ICE_ITEMS:
+                combo = _combo({n: str(n) for n in range(maximum + 1)})
+                combo.setObjectName(f"ice_{name}")
+                self._row(icans_form, f"{text} (0–{maximum})", "ice_items", combo)
+                self.ice_items[name] = combo
+            self.error_labels["ice_score"] = self.error_labels["ice_items"]
+        self.unable = _combo(UNABLE_LABELS, empty="— able to perform")
+        self.unable.setObjectName("unable_reason")
+        unable_field = "capd_unable_reason" if self.uses_capd else "ice_unable_reason"
+        self._row(icans_form, "&Unable to perform", unable_field, self.unable)
+        self.tool_total = QLabel()
+        self.tool_total.setObjectName("toolTotal")
+        icans_form.addRow("Running total", self.tool_total)
+        self.consciousness = _combo(CONSCIOUSNESS_LABELS)
+        self.consciousness.setObjectName("consciousness")
+        self._row(icans_form, "&Level of consciousness", "consciousness", self.consciousness)
+        self.loc_other_cause = QCheckBox("Level of consciousness e&xplained by sedation")
+        self.loc_other_cause.setObjectName("loc_attributable_to_other_cause")
+        self._tab_chain.append(self.loc_other_cause)
+        icans_form.addRow(self.loc_other_cause)
+        self.seizure = _combo(SEIZURE_LABELS)
+        self.seizure.setObjectName("seizure")
+        self._row(icans_form, "Sei&zure", "seizure", self.seizure)
+        self.motor = _combo(MOTOR_LABELS)
+        self.motor.setObjectName("motor_weakness")
+        self._row(icans_form, "Motor wea&kness", "motor_weakness", self.motor)
+        self.cerebral = _combo(CEREBRAL_LABELS)
+        self.cerebral.setObjectName("cerebral_edema")
+        self._row(icans_form, "Cerebral oed&ema / ICP signs", "cerebral_edema", self.cerebral)
+        right.addWidget(icans)
+        right.addStretch(1)
+
+        buttons = QHBoxLayout()
+        self.save_button = QPushButton("Save (Enter)")
+        self.save_button.setObjectName("saveAssessment")
+        self.save_button.setAccessibleName("Save assessment")
+        self.save_button.clicked.connect(self.request_save)
+        self.cancel_button = QPushButton("Cancel (Esc)")
+        self.cancel_button.setObjectName("cancelAssessment")
+        self.cancel_button.setAccessibleName("Cancel assessment")
+        self.cancel_button.clicked.connect(self.request_cancel)
+        self.status = QLabel()
+        self.status.setObjectName("saveStatus")
+        self.status.setWordWrap(True)
+        buttons.addWidget(self.status, 1)
+        buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.save_button)
+        outer.addLayout(buttons)
+        self._tab_chain += [self.save_button, self.cancel_button]
+        # Explicit tab order: vitals top to bottom, ICANS, then time, comment, buttons.
+        chain = [w for w in self._tab_chain if w not in (self.assessed_at, self.comment)]
+        chain = [self.amend_reason, *chain]
+        save_at = chain.index(self.save_button)
+        chain[save_at:save_at] = [self.assessed_at, self.comment]
+        for first, second in itertools.pairwise(chain):
+            QWidget.setTabOrder(first, second)
+
+    def _connect_changes(self) -> None:
+        for edit in (
+            self.temperature, self.heart_rate, self.systolic, self.diastolic, self.resp_rate,
+            self.spo2, self.oxygen_flow, self.comment,
+        ):
+            edit.textChanged.connect(self._on_changed)
+        for combo in (
+            self.acvpu, self.oxygen_device, self.hypotension, self.unable, self.consciousness,
+            self.seizure, self.motor, self.cerebral, *self.ice_items.values(),
+            *self.capd_items.values(),
+        ):
+            combo.currentIndexChanged.connect(self._on_changed)
+        for box in (*self.vasopressors.values(), self.fever_other_cause, self.loc_other_cause):
+            box.toggled.connect(self._on_changed)
+        self.assessed_at.dateTimeChanged.connect(self._on_changed)
+
+    # --- state ----------------------------------------------------------------------------
+    def clear(self) -> None:
+        """An empty form for a new observation set (new idempotency key)."""
+        self._loading = True
+        try:
+            for edit in (
+                self.temperature, self.heart_rate, self.systolic, self.diastolic,
+                self.resp_rate, self.spo2, self.oxygen_flow, self.comment, self.amend_reason,
+            ):
+                edit.clear()
+            for combo in (
+                self.acvpu, self.oxygen_device, self.hypotension, self.unable,
+                self.consciousness, self.seizure, self.motor, self.cerebral,
+                *self.ice_items.values(), *self.capd_items.values(),
+            ):
+                combo.setCurrentIndex(0)
+            for box in (*self.vasopressors.values(), self.fever_other_cause,
+                        self.loc_other_cause):
+                box.setChecked(False)
+            self.set_assessed_at(self._now())
+        finally:
+            self._loading = False
+        self.idempotency_key = uuid.uuid4().hex
+        self._confirmations = {}
+        self.amend_target = None
+        self.amend_box.setVisible(False)
+        self.clear_problems()
+        self._on_changed()
+
+    def set_assessed_at(self, moment: datetime) -> None:
+        self.assessed_at.setDateTime(QDateTime.fromSecsSinceEpoch(int(moment.timestamp())))
+
+    def assessed_at_value(self) -> datetime:
+        seconds = self.assessed_at.dateTime().toSecsSinceEpoch()
+        return datetime.fromtimestamp(seconds, tz=self._tz)
+
+    def _number_edits(self) -> dict[str, QLineEdit]:
+        return {
+            "temperature_c": self.temperature, "heart_rate": self.heart_rate,
+            "systolic_bp": self.systolic, "diastolic_bp": self.diastolic,
+            "respiratory_rate": self.resp_rate, "spo2_percent": self.spo2,
+            "oxygen_flow_l_min": self.oxygen_flow,
+        }
+
+    def values(self) -> dict[str, Any]:
+        """The record_assessment values: only what was entered (empty = not assessed)."""
+        values: dict[str, Any] = {"assessed_at": self.assessed_at_value().isoformat()}
+        for field, edit in self._number_edits().items():
+            if not edit.isEnabled():
+                continue
+            try:
+                number = _parse_number(edit.text(), field in DECIMAL_FIELDS)
+            except ValueError:
+                number = None  # caught by local_problems()
+            if number is not None:
+                values[field] = number
+        combos: dict[str, QComboBox] = {
+            "acvpu": self.acvpu, "oxygen_device": self.oxygen_device,
+            "hypotension": self.hypotension, "consciousness": self.consciousness,
+            "seizure": self.seizure, "motor_weakness": self.motor,
+            "cerebral_edema": self.cerebral,
+        }
+        for field, combo in combos.items():
+            if combo.currentData() is not None:
+                values[field] = combo.currentData()
+        chosen = [drug for drug, box in self.vasopressors.items() if box.isChecked()]
+        if chosen:
+            values["vasopressors"] = chosen
+        if self.fever_other_cause.isChecked():
+            values["fever_attributed_to_other_cause"] = True
+        if self.loc_other_cause.isChecked():
+            values["loc_attributable_to_other_cause"] = True
+        unable = self.unable.currentData()
+        if self.uses_capd:
+            if unable is not None:
+                values["capd_unable_reason"] = unable
+            else:
+                answers = {i.value: c.currentData() for i, c in self.capd_items.items()
+                           if c.currentData() is not None}
+                if answers:
+                    values["capd_items"] = answers
+        elif unable is not None:
+            values["ice_unable_reason"] = unable
+        else:
+            items = {n: c.currentData() for n, c in self.ice_items.items()
+                     if c.currentData() is not None}
+            if items:
+                values["ice_items"] = items
+        if self.comment.text().strip():
+            values["comment"] = self.comment.text().strip()
+        return values
+
+    def set_values(self, values: Mapping[str, Any]) -> None:
+        """Fill the form from record_assessment values (a draft, or a row to amend)."""
+        self._loading = True
+        try:
+            for field, edit in self._number_edits().items():
+                edit.setText(_format_number(values.get(field)))
+            _set_combo(self.acvpu, values.get("acvpu"))
+            _set_combo(self.oxygen_device, values.get("oxygen_device"))
+            _set_combo(self.hypotension, values.get("hypotension"))
+            _set_combo(self.consciousness, values.get("consciousness"))
+            _set_combo(self.seizure, values.get("seizure"))
+            _set_combo(self.motor, values.get("motor_weakness"))
+            _set_combo(self.cerebral, values.get("cerebral_edema"))
+            chosen = set(values.get("vasopressors") or ())
+            for drug, box in self.vasopressors.items():
+                box.setChecked(drug in chosen)
+            self.fever_other_cause.setChecked(bool(values.get("fever_attributed_to_other_cause")))
+            self.loc_other_cause.setChecked(bool(values.get("loc_attributable_to_other_cause")))
+            unable_key = "capd_unable_reason" if self.uses_capd else "ice_unable_reason"
+            _set_combo(self.unable, values.get(unable_key))
+            ice = values.get("ice_items") or {}
+            for name, combo in self.ice_items.items():
+                _set_combo(combo, ice.get(name))
+            capd = values.get("capd_items") or {}
+            for item, combo in self.capd_items.items():
+                _set_combo(combo, capd.get(item.value))
+            self.comment.setText(str(values.get("comment") or ""))
+            at = values.get("assessed_at")
+            if isinstance(at, str):
+                at = datetime.fromisoformat(at)
+            if isinstance(at, datetime):
+                self.set_assessed_at(at)
+        finally:
+            self._loading = False
+        self._on_changed()
+
+    def is_dirty(self) -> bool:
+        """True when anything besides the time was entered (worth keeping as a draft)."""
+        return set(self.values()) != {"assessed_at"} or bool(self.amend_target)
+
+    def draft(self) -> dict[str, Any]:
+        return {"values": self.values(), "key": self.idempotency_key,
+                "confirmations": dict(self._confirmations)}
+
+    def restore_draft(self, draft: Mapping[str, Any]) -> None:
+        self.set_values(draft["values"])
+        self.idempotency_key = str(draft["key"])
+        self._confirmations = dict(draft.get("confirmations") or {})
+
+    # --- amend mode -------------------------------------------------------------------------
+    def start_amend(self, row: Any, when_text: str) -> None:
+        """Load a saved assessment for correction (a new version with a reason)."""
+        values = dict(row.inputs)
+        values["assessed_at"] = row.assessed_at
+        self.set_values(values)
+        self.amend_target = row
+        self.idempotency_key = uuid.uuid4().hex
+        self.amend_info.setText(
+            f"Assessment of {when_text} by {row.entered_by}. Saving stores a new version; "
+            "the original stays readable in the timeline."
+        )
+        self.amend_box.setVisible(True)
+        self.amend_reason.setFocus()
+
+    def amend_reason_text(self) -> str:
+        return self.amend_reason.text().strip()
+
+    # --- live behaviour --------------------------------------------------------------------
+    def _on_changed(self, *_args: object) -> None:
+        if self._loading:
+            return
+        device = self.oxygen_device.currentData()
+        # Flow means nothing on room air (SAFETY.md rejects > 0 there): disable it.
+        flow_enabled = device not in (None, OxygenDevice.NONE)
+        self.oxygen_flow.setEnabled(flow_enabled)
+        if not flow_enabled:
+            self.oxygen_flow.clear()
+        unable = self.unable.currentData() is not None
+        for combo in (*self.ice_items.values(), *self.capd_items.values()):
+            combo.setEnabled(not unable)
+        self.tool_total.setText(self._total_text())
+        self._update_hypotension_hint()
+        self._run_preview()
+        self.values_changed.emit()
+
+    def _total_text(self) -> str:
+        if self.unable.currentData() is not None:
+            return "Not scored: " + UNABLE_LABELS[self.unable.currentData()].lower()
+        if self.uses_capd:
+            answers = {i: CapdAnswer(c.currentData()) for i, c in self.capd_items.items()
+                       if c.currentData() is not None}
+            text = f"CAPD {capd_total(answers)} / 32"
+            count, expected = len(answers), len(self.capd_items)
+        else:
+            items = [c.currentData() for c in self.ice_items.values()
+                     if c.currentData() is not None]
+            text = f"ICE {sum(items)} / 10"
+            count, expected = len(items), len(self.ice_items)
+        if count == 0:
+            return "Not assessed"
+        if count < expected:
+            return f"{text} so far ({count} of {expected} items)"
+        return text
+
+    def _update_hypotension_hint(self) -> None:
+        sbp = self.systolic.text().strip()
+        suggest = bool(sbp) and bool(
+            grading.suggests_hypotension(self.age_years, int(sbp))  # RULES C7
+        )
+        if suggest and self.hypotension.currentData() is not True:
+            self.hypotension_hint.setText(
+                f"SBP {sbp} mmHg is low for age {int(self.age_years)}: consider recording "
+                "hypotension (clinician judgement — the form never sets it)."
+            )
+            self.hypotension_hint.setVisible(True)
+        else:
+            self.hypotension_hint.setVisible(False)
+
+    def preview_values(self) -> dict[str, Any]:
+        """Values for the preview: incomplete ICE/CAPD items are left out (not yet a score)."""
+        values = self.values()
+        if "ice_items" in values and len(values["ice_items"]) < len(self.ice_items):
+            del values["ice_items"]
+        if "capd_items" in values and len(values["capd_items"]) < len(self.capd_items):
+            del values["capd_items"]
+        return values
+
+    def _run_preview(self) -> None:
+        if self._preview is None or self.preview_panel is None:
+            return
+        try:
+            result = self._preview(self.preview_values())
+        except (ServiceError, ValueError) as error:
+            self.preview_panel.show_error(str(error))
+            return
+        self.preview_panel.show_result(result)
+
+    # --- problems ----------------------------------------------------------------------------
+    def clear_problems(self) -> None:
+        for label in self.error_labels.values():
+            label.clear()
+            label.setVisible(False)
+        self.general_error.clear()
+        self.general_error.setVisible(False)
+
+    def show_problems(self, problems: list[FieldProblem]) -> None:
+        self.clear_problems()
+        general: list[str] = []
+        first: QWidget | None = None
+        for problem in problems:
+            label = self.error_labels.get(problem.field)
+            message = problem.message
+            if problem.suggestion is not None:
+                message += f" (suggested: {problem.suggestion})"
+            if label is None:
+                general.append(f"{problem.field}: {message}")
+                continue
+            label.setText((label.text() + "\n" if label.text() else "") + message)
+            label.setVisible(True)
+            if first is None:
+                first = self._editor_for(problem.field)
+        if general:
+            self.general_error.setText("\n".join(general))
+            self.general_error.setVisible(True)
+        if first is not None:
+            first.setFocus()
+
+    def _editor_for(self, field: str) -> QWidget | None:
+        found = self.findChild(QWidget, field)
+        if found is not None:
+            return found
+        if field in ("ice_items", "ice_score") and self.ice_items:
+            return next(iter(self.ice_items.values()))
+        if field in ("capd_items", "capd_score") and self.capd_items:
+            return next(iter(self.capd_items.values()))
+        return None
+
+    def local_problems(self) -> list[FieldProblem]:
+        """What the form itself can tell before asking the service: half-entered scales."""
+        problems: list[FieldProblem] = []
+        if self.unable.currentData() is None:
+            for field, combos, name in (
+                ("ice_items", list(self.ice_items.values()), "ICE"),
+                ("capd_items", list(self.capd_items.values()), "CAPD"),
+            ):
+                entered = sum(1 for c in combos if c.currentData() is not None)
+                if 0 < entered < len(combos):
+                    problems.append(FieldProblem(
+                        field,
+                        f"{name}: {entered} of {len(combos)} items entered — complete every "
+                        "item, or clear them all if not assessed",
+                    ))
+        if self.amend_target is not None and not self.amend_reason_text():
+            problems.append(FieldProblem("reason", "Give a reason for the amendment"))
+        return problems
+
+    # --- save / cancel -----------------------------------------------------------------------
+    def request_save(self) -> None:
+        if self._saving:
+            return  # a second Enter while the first save runs
+        problems = self.local_problems()
+        if problems:
+            self.show_problems(problems)
+            self.status.setText("Not saved — see the messages next to the fields.")
+            return
+        self.clear_problems()
+        self._saving = True
+        self.save_button.setEnabled(False)
+        self.status.setText("Saving…")
+        self.save_requested.emit(self.values(), dict(self._confirmations), self.idempotency_key)
+
+    def save_succeeded(self, summary: str) -> None:
+        self._saving = False
+        self.save_button.setEnabled(True)
+        self.clear()
+        self.status.setText(summary)
+
+    def save_failed(self, error: BaseException) -> None:
+        """A rejected save keeps every typed value (SAFETY.md)."""
+        self._saving = False
+        self.save_button.setEnabled(True)
+        if isinstance(error, ConfirmationRequired):
+            reasons = self.ask_confirmations(error.problems)
+            if reasons:
+                self._confirmations.update(reasons)
+                self.request_save()
+                return
+            self.show_problems(error.problems)
+            self.status.setText("Not saved — check the unusual values.")
+            return
+        if isinstance(error, ValidationFailed):
+            self.show_problems(error.problems)
+            self.status.setText("Not saved — see the messages next to the fields.")
+            return
+        self.general_error.setText(str(error))
+        self.general_error.setVisible(True)
+        self.status.setText("Not saved.")
+
+    def ask_confirmations(self, problems: list[FieldProblem]) -> dict[str, str] | None:
+        """The one seam tests patch: a reason per improbable field, or None to go back."""
+        dialog = ConfirmationDialog(problems, self)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            return dialog.reasons()
+        return None
+
+    def confirm_discard(self) -> bool:
+        """Esc with typed values asks first (a seam tests patch)."""
+        answer = QMessageBox.question(
+            self, "Discard observations?", "Discard the observations typed so far?",
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
+    def request_cancel(self) -> None:
+        if self.is_dirty() and not self.confirm_discard():
+            return
+        self.clear()
+        self.status.setText("Cancelled — nothing saved.")
+        self.cancelled.emit()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        # Line edits, combo boxes, check boxes and the time field ignore Enter and Esc,
+        # so those keys arrive here wherever the focus is in the form.
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.request_save()
+            event.accept()
+            return
+        if event.key() == Qt.Key.Key_Escape:
+            self.request_cancel()
+            event.accept()
+            return
+        super().keyPressEvent(event)

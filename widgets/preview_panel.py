@@ -1,0 +1,96 @@
+"""Live preview of the grades before saving (ARCHITECTURE "A live preview ... on every field
+change"): CRS, ICANS and NEWS2 chips with their reasons and the ICANS domains still missing
+(RULES I8: "ICANS at least 1 — missing: seizure, motor")."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
+
+from grading.results import GradingResult
+from widgets.grade_chip import GradeChip
+
+
+def _lines(items: tuple[str, ...] | list[str]) -> str:
+    return "\n".join(f"• {item}" for item in items)
+
+
+class PreviewPanel(QFrame):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("previewPanel")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setAccessibleName("Live grade preview")
+        layout = QVBoxLayout(self)
+        title = QLabel("<b>Live preview</b> — not saved yet")
+        layout.addWidget(title)
+        self.crs_chip = GradeChip("CRS")
+        self.crs_reasons = self._reason_label()
+        self.icans_chip = GradeChip("ICANS")
+        self.icans_missing = self._reason_label()
+        self.icans_missing.setObjectName("missingDomains")
+        self.icans_reasons = self._reason_label()
+        self.news2_chip = GradeChip("NEWS2")
+        self.news2_reasons = self._reason_label()
+        self.error_label = self._reason_label()
+        self.error_label.setObjectName("previewError")
+        for widget in (
+            self.crs_chip, self.crs_reasons, self.icans_chip, self.icans_missing,
+            self.icans_reasons, self.news2_chip, self.news2_reasons, self.error_label,
+        ):
+            layout.addWidget(widget)
+        layout.addStretch(1)
+        self.setMinimumWidth(260)
+        self.show_result(None)
+
+    @staticmethod
+    def _reason_label() -> QLabel:
+        label = QLabel()
+        label.setWordWrap(True)
+        return label
+
+    def summary_text(self) -> str:
+        """Everything the panel says, for screen readers and tests."""
+        parts = [
+            self.crs_chip.text(), self.crs_reasons.text(), self.icans_chip.text(),
+            self.icans_missing.text(), self.icans_reasons.text(), self.news2_chip.text(),
+            self.news2_reasons.text(), self.error_label.text(),
+        ]
+        return "\n".join(p for p in parts if p)
+
+    def show_error(self, message: str) -> None:
+        self.error_label.setText(f"Preview not available: {message}")
+        self.error_label.setVisible(True)
+
+    def show_result(self, result: GradingResult | None) -> None:
+        self.error_label.setText("")
+        self.error_label.setVisible(False)
+        crs = result.crs if result else None
+        icans = result.icans if result else None
+        news2 = result.news2 if result else None
+        if crs is None:
+            self.crs_chip.set_grade(None)
+            self.crs_reasons.setText("No CRS observations entered yet.")
+        else:
+            self.crs_chip.set_grade(crs.grade)
+            self.crs_reasons.setText(_lines(list(crs.reasons) + list(crs.notes)))
+        if icans is None:
+            self.icans_chip.set_grade(None)
+            self.icans_missing.setText("No ICANS observations entered yet.")
+            self.icans_reasons.setText("")
+        else:
+            self.icans_chip.set_grade(icans.grade, icans.at_least)
+            if icans.missing:
+                self.icans_missing.setText(
+                    f"ICANS at least {icans.grade} — missing: {', '.join(icans.missing)}"
+                )
+            else:
+                self.icans_missing.setText(f"All ICANS domains assessed ({icans.tool}).")
+            self.icans_reasons.setText(_lines(icans.reasons))
+        if news2 is None:
+            self.news2_chip.set_news2(None, None)
+            reason = result.news2_null_reason if result else None
+            self.news2_reasons.setText(reason or "NEWS2 needs all seven parameters.")
+        else:
+            self.news2_chip.set_news2(news2.total, news2.clinical_risk)
+            scored = ", ".join(f"{k} {v}" for k, v in news2.subscores.items() if v)
+            self.news2_reasons.setText(scored and f"Scoring: {scored}")

@@ -1,0 +1,223 @@
+"""The ward board: one row per active episode (issue 4 "Ward board").
+
+A QAbstractTableModel over `WardRow` (COL_* constants, ROW_ROLE, SORT_ROLE with Python
+values, narrow dataChanged through `RowTableModel.set_rows`), a sort/filter proxy and a
+filter box. Grades show the number and the word; overdue and alerts are words, not only
+colour. Enter or double-click emits `open_episode`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtGui import QColor, QKeyEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.clock import WARD_TZ, format_local
+from app.rows import WardRow
+from widgets.grade_chip import grade_colours, grade_text, news2_colours, news2_text
+from widgets.models import ROW_ROLE, Column, RowSortProxy, RowTableModel
+
+COL_BED = 0
+COL_PATIENT = 1
+COL_PRODUCT = 2
+COL_DAY = 3
+COL_CRS = 4
+COL_ICANS = 5
+COL_NEWS2 = 6
+COL_LAST = 7
+COL_DUE = 8
+COL_ALERTS = 9
+COL_TOCILIZUMAB = 10
+
+_ALERT_COLOURS = (QColor("#b71c1c"), QColor("#ffffff"))
+_OVERDUE_COLOURS = (QColor("#fff3e0"), QColor("#8a2c00"))
+
+
+def patient_text(row: WardRow) -> str:
+    identifier = f"NHS {row.nhs_number}" if row.nhs_number else f"Hosp {row.hospital_number}"
+    return f"{row.patient_name}\n{identifier} · {row.age_years} y"
+
+
+def day_text(row: WardRow) -> str:
+    if row.day is None:
+        return "not infused"
+    return f"D{row.day:+d}" if row.day < 0 else f"D+{row.day}"
+
+
+def crs_text(row: WardRow) -> str:
+    now = grade_text("CRS", row.crs_grade)
+    if row.max_crs_grade is None:
+        return now
+    return f"{now}\nmax {row.max_crs_grade} (D+{row.max_crs_day})"
+
+
+def icans_text(row: WardRow) -> str:
+    now = grade_text("ICANS", row.icans_grade, row.icans_at_least)
+    if row.max_icans_grade is None:
+        return now
+    return f"{now}\nmax {row.max_icans_grade} (D+{row.max_icans_day})"
+
+
+def alerts_text(row: WardRow) -> str:
+    if not row.open_alerts:
+        return "none"
+    ordered = sorted(row.open_alerts, key=lambda a: -a.severity)
+    marker = "⚠ " if any(a.kind == "critical_care" for a in ordered) else ""
+    return marker + "\n".join(a.title for a in ordered)
+
+
+def tocilizumab_text(row: WardRow) -> str:
+    status = row.tocilizumab
+    if status is None:
+        return "—"
+    return str(getattr(status, "text", status))
+
+
+def _news2_sort(row: WardRow) -> int | None:
+    return row.news2_total
+
+
+class WardBoardModel(RowTableModel[WardRow]):
+    def __init__(self, tz: ZoneInfo = WARD_TZ, parent: object = None) -> None:
+        super().__init__(parent)
+        self.tz = tz
+        self.now: datetime | None = None
+        self.columns = (
+            Column("Bed", lambda r: r.bed or "—", sort=lambda r: (len(r.bed), r.bed)),
+            Column("Patient", patient_text, sort=lambda r: r.patient_name,
+                   tooltip=lambda r: f"Born {r.date_of_birth:%d %b %Y}"),
+            Column("Product", lambda r: r.product_code),
+            Column("Day", day_text, sort=lambda r: r.day),
+            Column("CRS now / max", crs_text,
+                   sort=lambda r: (r.crs_grade if r.crs_grade is not None else -1,
+                                   r.max_crs_grade or 0),
+                   colours=lambda r: grade_colours(r.crs_grade), bold=lambda r: True),
+            Column("ICANS now / max", icans_text,
+                   sort=lambda r: (r.icans_grade if r.icans_grade is not None else -1,
+                                   r.max_icans_grade or 0),
+                   colours=lambda r: grade_colours(r.icans_grade), bold=lambda r: True),
+            Column("NEWS2", lambda r: news2_text(r.news2_total, r.news2_risk), sort=_news2_sort,
+                   colours=lambda r: news2_colours(r.news2_risk)),
+            Column("Last assessed", lambda r: format_local(r.last_assessed_at, self.tz),
+                   sort=lambda r: r.last_assessed_at),
+            Column("Next due", self._due_text, sort=lambda r: r.next_due_at,
+                   colours=lambda r: _OVERDUE_COLOURS if r.overdue else None,
+                   bold=lambda r: r.overdue),
+            Column("Alerts", alerts_text, sort=lambda r: -max(
+                (a.severity for a in r.open_alerts), default=0),
+                   colours=lambda r: _ALERT_COLOURS if any(
+                       a.kind == "critical_care" for a in r.open_alerts) else None,
+                   bold=lambda r: bool(r.open_alerts),
+                   tooltip=lambda r: "\n".join(a.message for a in r.open_alerts)),
+            Column("Tocilizumab", tocilizumab_text),
+        )
+
+    def row_key(self, row: WardRow) -> int:
+        return row.episode_id
+
+    def _due_text(self, row: WardRow) -> str:
+        if row.next_due_at is None:
+            return "—"
+        due = format_local(row.next_due_at, self.tz)
+        return f"OVERDUE since {due}" if row.overdue else due
+
+    def row_for_episode(self, episode_id: int) -> int | None:
+        for number, row in enumerate(self._rows):
+            if row.episode_id == episode_id:
+                return number
+        return None
+
+
+class WardTable(QTableView):
+    """Enter opens the selected patient (double-click too)."""
+
+    activated_row = Signal(QModelIndex)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
+            self.activated_row.emit(self.currentIndex())
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+
+class WardBoard(QWidget):
+    open_episode = Signal(int)
+
+    def __init__(self, tz: ZoneInfo = WARD_TZ, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = WardBoardModel(tz, self)
+        self.proxy = RowSortProxy(self)
+        self.proxy.setSourceModel(self.model)
+        layout = QVBoxLayout(self)
+        top = QHBoxLayout()
+        self.filter_edit = QLineEdit()
+        self.filter_edit.setObjectName("boardFilter")
+        self.filter_edit.setPlaceholderText("name, NHS number, bed, product…")
+        self.filter_edit.setClearButtonEnabled(True)
+        self.filter_edit.setAccessibleName("Filter the ward board")
+        label = QLabel("&Filter")
+        label.setBuddy(self.filter_edit)
+        self.filter_edit.textChanged.connect(self.proxy.setFilterFixedString)
+        self.count_label = QLabel()
+        top.addWidget(label)
+        top.addWidget(self.filter_edit, 1)
+        top.addWidget(self.count_label)
+        layout.addLayout(top)
+        self.table = WardTable()
+        self.table.setObjectName("wardTable")
+        self.table.setAccessibleName("Ward board")
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(COL_BED, Qt.SortOrder.AscendingOrder)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setWordWrap(True)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().setVisible(False)
+        # Fixed row height (two text lines): fast and steady with many rows.
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.table.verticalHeader().setDefaultSectionSize(
+            self.table.fontMetrics().lineSpacing() * 2 + 10
+        )
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.doubleClicked.connect(self._open)
+        self.table.activated_row.connect(self._open)
+        layout.addWidget(self.table)
+        self._sized = False
+
+    def set_rows(self, rows: list[WardRow]) -> None:
+        self.model.set_rows(rows)
+        overdue = sum(1 for r in rows if r.overdue)
+        critical = sum(1 for r in rows if any(a.kind == "critical_care" for a in r.open_alerts))
+        self.count_label.setText(
+            f"{len(rows)} patients · {critical} critical-care alerts · {overdue} overdue"
+        )
+        if rows and not self._sized:
+            self.table.resizeColumnsToContents()
+            self._sized = True
+
+    def selected_episode(self) -> int | None:
+        index = self.table.currentIndex()
+        if not index.isValid():
+            return None
+        row = index.data(ROW_ROLE)
+        return row.episode_id if isinstance(row, WardRow) else None
+
+    def _open(self, index: QModelIndex) -> None:
+        row = index.data(ROW_ROLE)
+        if isinstance(row, WardRow):
+            self.open_episode.emit(row.episode_id)
