@@ -113,9 +113,7 @@ def test_under_8_hours_since_the_last_dose() -> None:
 
 def test_a_late_entry_between_two_doses_is_checked_both_ways() -> None:
     later = T0 + timedelta(hours=12)
-    assert codes(check_dose_limits([T0, later], T0 + timedelta(hours=9), 640, 640)) == [
-        "interval"
-    ]
+    assert codes(check_dose_limits([T0, later], T0 + timedelta(hours=9), 640, 640)) == ["interval"]
 
 
 def test_fourth_dose_in_24_hours() -> None:
