@@ -84,6 +84,14 @@ def _ident(name: str) -> str:
     return f'"{name}"'
 
 
+def _if_table_exists(schema: str, table: str, statement: str) -> str:
+    """Guarded, so the same list also runs before the first migration created the table."""
+    return (
+        f"DO $$ BEGIN IF to_regclass('{schema}.{table}') IS NOT NULL THEN "
+        f"EXECUTE '{statement}'; END IF; END $$"
+    )
+
+
 def postgres_role_sql(app_role: str, migrator_role: str, schema: str = "public") -> list[str]:
     """GRANTs for a PostgreSQL deployment with two roles (both must already exist):
 
@@ -104,12 +112,17 @@ def postgres_role_sql(app_role: str, migrator_role: str, schema: str = "public")
         f"GRANT USAGE ON SCHEMA {sch} TO {app}",
         f"REVOKE ALL ON ALL TABLES IN SCHEMA {sch} FROM {app}",
         f"GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA {sch} TO {app}",
-        f"REVOKE UPDATE, DELETE, TRUNCATE ON {sch}.{AUDIT_TABLE} FROM {app}",
-        # The migration table is read-only for the app (it may not fake a schema version);
-        # guarded because it does not exist before the first migration.
-        f"DO $$ BEGIN IF to_regclass('{schema}.alembic_version') IS NOT NULL THEN "
-        f"EXECUTE 'REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON {sch}.alembic_version "
-        f"FROM {app}'; END IF; END $$",
+        _if_table_exists(
+            schema,
+            AUDIT_TABLE,
+            f"REVOKE UPDATE, DELETE, TRUNCATE ON {sch}.{AUDIT_TABLE} FROM {app}",
+        ),
+        # The app may not fake a schema version.
+        _if_table_exists(
+            schema,
+            "alembic_version",
+            f"REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON {sch}.alembic_version FROM {app}",
+        ),
         f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {sch} TO {app}",
         f"ALTER DEFAULT PRIVILEGES FOR ROLE {owner} IN SCHEMA {sch} "
         f"GRANT SELECT, INSERT, UPDATE ON TABLES TO {app}",
