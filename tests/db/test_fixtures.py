@@ -9,7 +9,8 @@ from sqlalchemy import func, select, text
 
 from db.engine import Database
 from db.migrate import current_revision, head_revision
-from db.models import Patient
+from db.models import Alert, Base, Patient
+from tests.db.rows import T0, add_episode
 from tests.fakes import FakeClock
 
 
@@ -28,13 +29,18 @@ def _add_patient(database: Database, nhs: str = "9990000018") -> int:
         return patient.id
 
 
-@pytest.mark.parametrize("round_", [1, 2])
+@pytest.mark.parametrize("round_", [1, 2, 3])
 def test_each_test_gets_an_empty_migrated_database(database: Database, db_url: str, round_: int):
     with database.read() as s:
-        assert s.scalar(select(func.count()).select_from(Patient)) == 0
+        for table in Base.metadata.sorted_tables:
+            assert s.scalar(select(func.count()).select_from(table)) == 0, table.name
     assert current_revision(db_url) == head_revision()
-    # Ids restart at 1 in every test on both backends.
+    # Ids restart at 1 in every test on both backends; linked rows go too.
     assert _add_patient(database) == 1
+    with database.transaction() as s:
+        episode = add_episode(s)
+        s.add(Alert(episode_id=episode.id, kind="overdue", message="m", raised_at=T0))
+    assert episode.id == 1
 
 
 def test_a_second_database_object_sees_committed_rows(database: Database, db_url: str):
