@@ -25,11 +25,20 @@ def crs(**kw: Any) -> CrsResult:
 
 # RULES C1 ------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("temp", "grade"),
     [
-        (37.9, 0), (37.94, 0), (37.949, 0), (37.95, 1), (37.96, 1), (38.0, 1), (38.04, 1),
-        (38.05, 1), (39.9, 1), (36.0, 0),
+        (37.9, 0),
+        (37.94, 0),
+        (37.949, 0),
+        (37.95, 1),
+        (37.96, 1),
+        (38.0, 1),
+        (38.04, 1),
+        (38.05, 1),
+        (39.9, 1),
+        (36.0, 0),
     ],
 )
 def test_fever_threshold_after_rounding_to_a_tenth(temp: float, grade: int) -> None:
@@ -68,9 +77,13 @@ def test_no_crs_input_at_all_is_none() -> None:
 @pytest.mark.parametrize(
     "field",
     [
-        {"temperature_c": 37.0}, {"hypotension": False}, {"vasopressors": (Vp.DOPAMINE,)},
-        {"oxygen_device": Dev.NONE}, {"oxygen_flow_l_min": 2.0},
-        {"crs_previously_diagnosed": True}, {"antipyretic_or_anticytokine_given": True},
+        {"temperature_c": 37.0},
+        {"hypotension": False},
+        {"vasopressors": (Vp.DOPAMINE,)},
+        {"oxygen_device": Dev.NONE},
+        {"oxygen_flow_l_min": 2.0},
+        {"crs_previously_diagnosed": True},
+        {"antipyretic_or_anticytokine_given": True},
         {"fever_attributed_to_other_cause": True},
     ],
 )
@@ -80,6 +93,7 @@ def test_any_single_crs_input_gives_a_result(field: dict[str, Any]) -> None:
 
 # RULES C2 / C5 ------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("previously", "given", "grade"),
     [(False, False, 0), (True, False, 0), (False, True, 0), (True, True, 3)],
@@ -88,15 +102,18 @@ def test_waiver_needs_both_prior_crs_and_treatment(
     previously: bool, given: bool, grade: int
 ) -> None:
     r = crs(
-        temperature_c=37.0, crs_previously_diagnosed=previously,
-        antipyretic_or_anticytokine_given=given, vasopressors=(Vp.NOREPINEPHRINE,),
+        temperature_c=37.0,
+        crs_previously_diagnosed=previously,
+        antipyretic_or_anticytokine_given=given,
+        vasopressors=(Vp.NOREPINEPHRINE,),
     )
     assert r.grade == grade
 
 
 def test_waived_afebrile_with_nothing_is_0_with_generic_masked_note() -> None:
-    r = crs(temperature_c=37.0, crs_previously_diagnosed=True,
-            antipyretic_or_anticytokine_given=True)
+    r = crs(
+        temperature_c=37.0, crs_previously_diagnosed=True, antipyretic_or_anticytokine_given=True
+    )
     assert r.grade == 0
     assert r.reasons[-1].startswith("criteria not met")
     assert "fever may be masked by antipyretic/anti-cytokine therapy" in r.notes
@@ -104,42 +121,60 @@ def test_waived_afebrile_with_nothing_is_0_with_generic_masked_note() -> None:
 
 def test_masked_note_names_drug_and_time() -> None:
     r = crs(
-        temperature_c=37.2, crs_previously_diagnosed=True, antipyretic_or_anticytokine_given=True,
-        masking_drug_name="tocilizumab", masking_drug_given_at="22 Nov 14:05",
-        oxygen_device=Dev.NASAL_CANNULA, oxygen_flow_l_min=2.0,
+        temperature_c=37.2,
+        crs_previously_diagnosed=True,
+        antipyretic_or_anticytokine_given=True,
+        masking_drug_name="tocilizumab",
+        masking_drug_given_at="22 Nov 14:05",
+        oxygen_device=Dev.NASAL_CANNULA,
+        oxygen_flow_l_min=2.0,
     )
     assert r.grade == 2
     assert "fever may be masked by tocilizumab given 22 Nov 14:05" in r.notes
 
 
 def test_masked_note_with_drug_only() -> None:
-    r = crs(temperature_c=37.2, crs_previously_diagnosed=True,
-            antipyretic_or_anticytokine_given=True, masking_drug_name="paracetamol")
+    r = crs(
+        temperature_c=37.2,
+        crs_previously_diagnosed=True,
+        antipyretic_or_anticytokine_given=True,
+        masking_drug_name="paracetamol",
+    )
     assert "fever may be masked by paracetamol" in r.notes
 
 
 def test_no_masked_note_when_febrile() -> None:
-    r = crs(temperature_c=38.6, crs_previously_diagnosed=True,
-            antipyretic_or_anticytokine_given=True)
+    r = crs(
+        temperature_c=38.6, crs_previously_diagnosed=True, antipyretic_or_anticytokine_given=True
+    )
     assert not any("masked" in n for n in r.notes)
 
 
 def test_premedication_does_not_waive_and_says_so() -> None:
-    r = crs(temperature_c=37.5, antipyretic_or_anticytokine_given=True,
-            oxygen_device=Dev.NASAL_CANNULA, oxygen_flow_l_min=2.0)
+    r = crs(
+        temperature_c=37.5,
+        antipyretic_or_anticytokine_given=True,
+        oxygen_device=Dev.NASAL_CANNULA,
+        oxygen_flow_l_min=2.0,
+    )
     assert r.grade == 0
     assert any("does not waive fever" in n for n in r.notes)
 
 
 def test_waived_reason_is_stated() -> None:
-    r = crs(temperature_c=36.8, crs_previously_diagnosed=True,
-            antipyretic_or_anticytokine_given=True, oxygen_device=Dev.BIPAP)
+    r = crs(
+        temperature_c=36.8,
+        crs_previously_diagnosed=True,
+        antipyretic_or_anticytokine_given=True,
+        oxygen_device=Dev.BIPAP,
+    )
     assert r.grade == 4
     assert r.reasons[0].startswith("fever not required")
     assert r.reasons[1] == "hypoxia: BiPAP (positive pressure) → grade 4"
 
 
 # RULES C3 ------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     ("pressors", "grade"),
@@ -185,16 +220,31 @@ def test_pressor_reasons_name_the_drugs() -> None:
 # RULES C4 ------------------------------------------------------------------------------
 
 FLOW_CASES = [
-    (Dev.NONE, None, 1), (Dev.BLOW_BY, None, 2), (Dev.BLOW_BY, 10.0, 2),
-    (Dev.NASAL_CANNULA, None, 2), (Dev.NASAL_CANNULA, 0.5, 2), (Dev.NASAL_CANNULA, 6.0, 2),
-    (Dev.NASAL_CANNULA, 6.01, 3), (Dev.NASAL_CANNULA, 6.5, 3), (Dev.NASAL_CANNULA, 7.0, 3),
-    (Dev.HIGH_FLOW_NASAL_CANNULA, None, 3), (Dev.HIGH_FLOW_NASAL_CANNULA, 4.0, 2),
-    (Dev.HIGH_FLOW_NASAL_CANNULA, 6.0, 2), (Dev.HIGH_FLOW_NASAL_CANNULA, 6.5, 3),
-    (Dev.HIGH_FLOW_NASAL_CANNULA, 7.0, 3), (Dev.HIGH_FLOW_NASAL_CANNULA, 40.0, 3),
-    (Dev.SIMPLE_FACE_MASK, 2.0, 3), (Dev.SIMPLE_FACE_MASK, 6.0, 3),
-    (Dev.SIMPLE_FACE_MASK, None, 3), (Dev.NON_REBREATHER, 15.0, 3),
-    (Dev.NON_REBREATHER, 6.0, 3), (Dev.VENTURI_MASK, 4.0, 3), (Dev.VENTURI_MASK, 7.0, 3),
-    (Dev.CPAP, None, 4), (Dev.BIPAP, 6.0, 4), (Dev.INVASIVE_VENTILATION, None, 4),
+    (Dev.NONE, None, 1),
+    (Dev.BLOW_BY, None, 2),
+    (Dev.BLOW_BY, 10.0, 2),
+    (Dev.NASAL_CANNULA, None, 2),
+    (Dev.NASAL_CANNULA, 0.5, 2),
+    (Dev.NASAL_CANNULA, 6.0, 2),
+    (Dev.NASAL_CANNULA, 6.01, 3),
+    (Dev.NASAL_CANNULA, 6.5, 3),
+    (Dev.NASAL_CANNULA, 7.0, 3),
+    (Dev.HIGH_FLOW_NASAL_CANNULA, None, 3),
+    (Dev.HIGH_FLOW_NASAL_CANNULA, 4.0, 2),
+    (Dev.HIGH_FLOW_NASAL_CANNULA, 6.0, 2),
+    (Dev.HIGH_FLOW_NASAL_CANNULA, 6.5, 3),
+    (Dev.HIGH_FLOW_NASAL_CANNULA, 7.0, 3),
+    (Dev.HIGH_FLOW_NASAL_CANNULA, 40.0, 3),
+    (Dev.SIMPLE_FACE_MASK, 2.0, 3),
+    (Dev.SIMPLE_FACE_MASK, 6.0, 3),
+    (Dev.SIMPLE_FACE_MASK, None, 3),
+    (Dev.NON_REBREATHER, 15.0, 3),
+    (Dev.NON_REBREATHER, 6.0, 3),
+    (Dev.VENTURI_MASK, 4.0, 3),
+    (Dev.VENTURI_MASK, 7.0, 3),
+    (Dev.CPAP, None, 4),
+    (Dev.BIPAP, 6.0, 4),
+    (Dev.INVASIVE_VENTILATION, None, 4),
 ]
 
 
@@ -212,8 +262,11 @@ def test_high_flow_device_at_low_flow_carries_the_confirm_note(flow: float) -> N
 
 @pytest.mark.parametrize(
     ("device", "flow"),
-    [(Dev.HIGH_FLOW_NASAL_CANNULA, 6.5), (Dev.HIGH_FLOW_NASAL_CANNULA, None),
-     (Dev.NASAL_CANNULA, 4.0)],
+    [
+        (Dev.HIGH_FLOW_NASAL_CANNULA, 6.5),
+        (Dev.HIGH_FLOW_NASAL_CANNULA, None),
+        (Dev.NASAL_CANNULA, 4.0),
+    ],
 )
 def test_confirm_note_only_for_high_flow_device_at_low_flow(
     device: Dev, flow: float | None
@@ -238,8 +291,9 @@ def test_hypoxia_reason_sentences() -> None:
 
 
 def test_grade_is_the_worse_of_hypotension_and_hypoxia() -> None:
-    r = crs(vasopressors=(Vp.NOREPINEPHRINE,), oxygen_device=Dev.NASAL_CANNULA,
-            oxygen_flow_l_min=2.0)
+    r = crs(
+        vasopressors=(Vp.NOREPINEPHRINE,), oxygen_device=Dev.NASAL_CANNULA, oxygen_flow_l_min=2.0
+    )
     assert r.grade == 3
     assert crs(hypotension=True, oxygen_device=Dev.CPAP).grade == 4
 
@@ -253,6 +307,7 @@ def test_unrecorded_components_are_noted_not_silent() -> None:
 
 # RULES C6 ------------------------------------------------------------------------------
 
+
 def test_organ_toxicity_is_recorded_never_graded() -> None:
     r = crs(temperature_c=38.2, organ_toxicity_ctcae=(("alt_increased", 4), ("aki", 3)))
     assert r.grade == 1
@@ -261,13 +316,25 @@ def test_organ_toxicity_is_recorded_never_graded() -> None:
 
 # RULES C7 ------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("age", "sbp", "suggested"),
     [
-        (55, 89, True), (55, 90, False), (10, 89, True), (10, 90, False),
-        (12, 89, True), (1, 71, True), (1, 72, False), (5, 79, True), (5, 80, False),
-        (9.5, 88, True), (9.5, 89, False), (0.5, 50, False), (None, 89, True),
-        (None, 90, False), (40, None, False),
+        (55, 89, True),
+        (55, 90, False),
+        (10, 89, True),
+        (10, 90, False),
+        (12, 89, True),
+        (1, 71, True),
+        (1, 72, False),
+        (5, 79, True),
+        (5, 80, False),
+        (9.5, 88, True),
+        (9.5, 89, False),
+        (0.5, 50, False),
+        (None, 89, True),
+        (None, 90, False),
+        (40, None, False),
     ],
 )
 def test_hypotension_suggestion_thresholds(

@@ -18,8 +18,9 @@ def _pages(data: bytes) -> list[str]:
 
 
 def _sheet(patients: list[HandoverPatient]) -> bytes:
-    return layout_handover(patients, ward_label="Haematology", printed_at=NOW,
-                           printed_by="Nurse Jones (nurse)")
+    return layout_handover(
+        patients, ward_label="Haematology", printed_at=NOW, printed_by="Nurse Jones (nurse)"
+    )
 
 
 def _ward(n: int, critical: tuple[int, ...] = ()) -> list[HandoverPatient]:
@@ -56,8 +57,9 @@ def test_forty_patients_span_pages_each_with_header_footer_and_whole_rows() -> N
         assert "Nurse Jones (nurse)" in text
     seen = []
     for text in many:
-        names = sorted((f"PATIENT{i:02d}" for i in range(1, 41) if f"PATIENT{i:02d}" in text),
-                       key=text.index)
+        names = sorted(
+            (f"PATIENT{i:02d}" for i in range(1, 41) if f"PATIENT{i:02d}" in text), key=text.index
+        )
         assert names, "every page lists patients"
         for name in names:
             index = int(name[-2:])
@@ -77,14 +79,27 @@ def test_same_rows_give_identical_bytes() -> None:
 
 def test_overdue_tocilizumab_and_discussion_outcome_in_words() -> None:
     discussed = alert(
-        2, discussion_clinician="Dr Reyes", discussion_at=NOW - timedelta(minutes=20),
-        discussion_outcome="stay_with_plan", discussion_detail="hourly neuro obs",
+        2,
+        discussion_clinician="Dr Reyes",
+        discussion_at=NOW - timedelta(minutes=20),
+        discussion_outcome="stay_with_plan",
+        discussion_detail="hourly neuro obs",
     )
     patients = [
-        HandoverPatient(ward_row(1, overdue=True, tocilizumab=Toci(
-            state="short", doses_given=2, doses_reserved=0,
-            last_dose_at=NOW - timedelta(hours=3), resupply_due_at=NOW + timedelta(hours=5),
-            text="no dose reserved for the next 8 h"))),
+        HandoverPatient(
+            ward_row(
+                1,
+                overdue=True,
+                tocilizumab=Toci(
+                    state="short",
+                    doses_given=2,
+                    doses_reserved=0,
+                    last_dose_at=NOW - timedelta(hours=3),
+                    resupply_due_at=NOW + timedelta(hours=5),
+                    text="no dose reserved for the next 8 h",
+                ),
+            )
+        ),
         HandoverPatient(ward_row(2, open_alerts=(discussed,))),
     ]
     text = "\n".join(_pages(_sheet(patients)))
