@@ -130,7 +130,9 @@ def _syndrome_row(s: SyndromeCourse) -> list[Any]:
     maximum = "—" if s.max_grade is None else f"grade {s.max_grade}"
     if s.max_grade is not None and s.max_day is not None:
         maximum += f" on {_day_and_date(s.max_day, s.max_date)}"
-    if s.ongoing:
+    if s.max_grade == 5:
+        status = "FATAL (death attributed to it)"
+    elif s.ongoing or s.resolution_day is None:
         status = "ONGOING (not resolved)"
     elif s.episodes > 1:
         status = f"resolved; recurred ({s.episodes} episodes)"
@@ -140,7 +142,8 @@ def _syndrome_row(s: SyndromeCourse) -> list[Any]:
         s.syndrome, "yes",
         _day_and_date(s.onset_day, s.onset_date),
         maximum,
-        _day_and_date(s.resolution_day, s.resolution_date) if not s.ongoing else "not resolved",
+        "not resolved" if s.ongoing or s.resolution_day is None
+        else _day_and_date(s.resolution_day, s.resolution_date),
         str(s.episodes),
         status,
     ]

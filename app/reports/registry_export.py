@@ -77,13 +77,19 @@ def _syndrome_columns(prefix: str, pick: Callable[[CourseSummary], SyndromeCours
         Column(f"{prefix}_resolution_date",
                f"Date {name} resolved (first day back to grade 0 after the last episode)",
                "ISO date; empty if it did not occur or is unresolved",
-               lambda r: "" if get(r).ongoing else _iso(get(r).resolution_date)),
-        Column(f"{prefix}_unresolved", f"{name} still present at the last assessment",
-               "yes / no", lambda r: _yes_no(get(r).occurred and get(r).ongoing)),
+               lambda r: "" if unresolved(get(r)) else _iso(get(r).resolution_date)),
+        Column(f"{prefix}_unresolved",
+               f"{name} not resolved by the last assessment (or fatal)",
+               "yes / no", lambda r: _yes_no(unresolved(get(r)))),
         Column(f"{prefix}_episodes",
                "Separate episodes (a recurrence after resolution counts again)",
                "integer ≥ 0", lambda r: str(get(r).episodes)),
     ]
+
+
+def unresolved(s: SyndromeCourse) -> bool:
+    """Occurred and no resolution day: still present, or the patient died of it."""
+    return s.occurred and (s.ongoing or s.resolution_date is None)
 
 
 def _nhs_digits(header: EpisodeHeader) -> str:
