@@ -302,3 +302,26 @@ def test_board_status_for_many_episodes_in_two_queries(
     assert result[ready].text == "2 doses reserved"
     assert result[short].state == "short"
     assert result[short].text == "short: 0 of 1 dose reserved"
+
+
+def test_through_record_administration_one_audit_event_and_the_dose_fields(
+    ctx: AppContext, make_episode: Callable[..., int], fake_clock: FakeClock
+) -> None:
+    from app.services.administrations import record_administration
+
+    episode_id = make_episode(weight_kg=80)
+    vials = stock(ctx, 400) + stock(ctx, 80, count=3)
+    reserve_for_episode(ctx, PHARM, episode_id, vial_ids=vials)
+    row = record_administration(
+        ctx, NURSE, episode_id, drug="tocilizumab", dose=640, given_at=ctx.clock()
+    )
+    assert (row.calculated_dose_mg, row.weight_used_kg, row.limit_warnings) == (640, 80, ())
+    assert [vial_status(ctx, v) for v in vials] == ["issued"] * 4
+    assert audit_count(ctx, "record_administration") == 1
+    assert open_alerts(ctx, episode_id)[0].kind == "tocilizumab_resupply"
+    fake_clock.advance(hours=2)
+    with pytest.raises(ConfirmationRequired, match="at least 8 h between doses"):
+        record_administration(
+            ctx, NURSE, episode_id, drug="tocilizumab", dose=640, given_at=ctx.clock()
+        )
+    assert audit_count(ctx, "record_administration") == 1  # nothing stored
