@@ -17,6 +17,9 @@ tests):
 - `postgres_server` -- the session's throwaway PostgreSQL server (`.url(dbname)`,
   `.create_database()`, `.admin()` for an autocommit psycopg connection).
 
+Isolation: for the whole session XDG_DATA_HOME points into a temp folder and
+CARWARD_DATABASE_URL is unset, so nothing (nor a subprocess) touches a real ward record.
+
 Time and services:
 
 - `fake_clock` -- `tests.fakes.FakeClock`, 2026-03-10 10:00 UTC; `.set(dt)`, `.advance(hours=2)`.
@@ -59,6 +62,22 @@ import pytest
 
 from db.engine import Database
 from tests.fakes import FakeClock
+
+# --------------------------------------------------------------------------------------------
+# Isolation from the machine
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_real_ward_record(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """No test reaches the user's real database: the data folder (XDG_DATA_HOME, used by
+    platformdirs on Linux) points into the session's temp folder, and CARWARD_DATABASE_URL
+    is unset. Subprocesses started by tests inherit both."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("xdg-data")))
+        patch.delenv("CARWARD_DATABASE_URL", raising=False)
+        yield
+
 
 # --------------------------------------------------------------------------------------------
 # Time
