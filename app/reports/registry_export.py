@@ -148,7 +148,7 @@ COLUMNS: tuple[Column, ...] = (
            lambda r: _iso(r.course.death_date) if r.course.death_date
            else _local_date(r.course.died_at, r.tz)),
     Column("death_cause", "Attributed cause of death as recorded",
-           "crs / icans / disease / infection / other ...; empty if none",
+           "crs / icans / disease_progression / infection / other; empty if none",
            lambda r: r.course.death_cause or ""),
 )
 
