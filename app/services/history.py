@@ -109,7 +109,10 @@ def last_change(session: Session, row: Patient | Episode | Alert) -> tuple[str, 
             candidates.append((row.resolved_at, row.resolved_by or "?"))
         if not candidates:
             return "another user", None
-        at, by = max(candidates, key=lambda c: c[0])
+        at, by = candidates[0]
+        for when, who in candidates[1:]:
+            if when >= at:  # on a tie the later transition is the latest change
+                at, by = when, who
         return by, at
     return (row.updated_by or "another user"), (row.updated_at or row.created_at)
 

@@ -30,6 +30,9 @@ from tests.services.conftest import (
 )
 
 
+ICE_DROP = {"ice_score": "ICE rechecked by a second nurse"}
+
+
 def _open(ctx, episode_id, kind=None):
     rows = alerts.list_open_alerts(ctx, NURSE, episode_id)
     return [a for a in rows if kind is None or a.kind == kind]
@@ -81,7 +84,9 @@ def test_rise_reraises_the_open_alert(ctx, episode_id, at, fake_clock):
         ctx, NURSE, episode_id, obs(assessed_at=at(), **ICANS2, heart_rate=88))  # fmt: skip
     assert same.alerts == ()
     fake_clock.advance(minutes=20)
-    rise = assessments.record_assessment(ctx, NURSE, episode_id, obs(assessed_at=at(), **ICANS3))
+    rise = assessments.record_assessment(
+        ctx, NURSE, episode_id, obs(assessed_at=at(), **ICANS3), confirmations=ICE_DROP
+    )
     assert [(a.id, a.status, a.trigger_grade) for a in rise.alerts] == [(first.id, "raised", 3)]
     assert rise.alerts[0].message.startswith("ICANS grade 3 at 10:40")
     assert rise.alerts[0].acknowledged_by is None
@@ -124,7 +129,9 @@ def test_discussion_resolves_and_is_audited(ctx, episode_id, at, fake_clock):
         assert event.before["status"] == "raised" and event.after["status"] == "resolved"
     # After the resolution, a later rise raises a new alert.
     fake_clock.advance(minutes=30)
-    again = assessments.record_assessment(ctx, NURSE, episode_id, obs(assessed_at=at(), **ICANS3))
+    again = assessments.record_assessment(
+        ctx, NURSE, episode_id, obs(assessed_at=at(), **ICANS3), confirmations=ICE_DROP
+    )
     assert again.alerts[0].id != alert.id and again.alerts[0].status == "raised"
 
 
@@ -233,7 +240,8 @@ def test_ice_twice_daily_on_days_0_to_10(ctx, episode_id, at, fake_clock):
                                                                "heart_rate": 70 + step})
     row = ward.list_ward(ctx, NURSE)[0]
     assert row.overdue
-    assert alerts.refresh_overdue_alerts(ctx) == 1
+    # The last set (without ICE) was recorded after ICE fell due: it raised the alert itself.
+    assert alerts.refresh_overdue_alerts(ctx) == 0
     assert "ICE" in _open(ctx, episode_id, "overdue")[0].message
 
 
