@@ -62,11 +62,11 @@ class AlertBanner(QFrame):
         text_box.addWidget(self.title)
         text_box.addWidget(self.detail)
         layout.addLayout(text_box, 1)
-        self.discussion_button = QPushButton("Record discussion… (Ctrl+D)")
+        self.discussion_button = QPushButton("Record discussion… (Ctrl+Shift+D)")
         self.discussion_button.setObjectName("recordDiscussion")
         self.discussion_button.setAccessibleName("Record critical-care discussion")
         self.discussion_button.clicked.connect(self._discussion)
-        self.acknowledge_button = QPushButton("Acknowledge — discussion pending (Ctrl+K)")
+        self.acknowledge_button = QPushButton("Acknowledge — discussion pending (Ctrl+Shift+K)")
         self.acknowledge_button.setObjectName("acknowledgeAlert")
         self.acknowledge_button.setAccessibleName("Acknowledge alert, discussion pending")
         self.acknowledge_button.clicked.connect(self._acknowledge)
@@ -89,9 +89,11 @@ class AlertBanner(QFrame):
             f"(raised {format_local(first.raised_at, self.tz)}, {alert_age(first, now)} ago)"
         )
         lines = [alert_state_text(first, self.tz)]
-        lines += [f"Also open: {a.title} — {a.message} ({alert_age(a, now)})"
-                  for a in self.alerts if a is not first]
+        others = [f"{a.title} ({alert_age(a, now)})" for a in self.alerts if a is not first]
+        if others:
+            lines.append("Also open: " + " · ".join(others))
         self.detail.setText("\n".join(lines))
+        self.setToolTip("\n".join(f"{a.title}: {a.message}" for a in self.alerts))
         self.discussion_button.setVisible(self.critical is not None)
         self.acknowledge_button.setVisible(first.status == "raised")
         self.setAccessibleName(f"{prefix}: {first.message}")

@@ -1,0 +1,523 @@
+"""The ward application's main window: ward board, alerts, trend review and the patient view.
+
+Every action calls one service with the logged-in actor through the single background
+executor (ARCHITECTURE "Threads"); results come back on the GUI thread. The board polls
+`list_ward` every few seconds (other workstations on PostgreSQL) and refreshes at once
+after any write from here. Unsaved assessment forms are kept per episode as drafts while
+the user looks at other patients.
+
+Register / drug / discharge / death dialogs belong to another module: the window calls a
+`dialogs` hook object (see `DialogHooks`) and refreshes when a hook reports a write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QInputDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QTabWidget,
+    QToolBar,
+    QWidget,
+)
+
+from app.actor import Actor
+from app.clock import format_local
+from app.context import AppContext
+from app.errors import ServiceError
+from app.executor import Executor
+from app.rows import AlertRow, AssessmentRow, EpisodeHeader, Timeline, TrendRow, WardRow
+from app.services import alerts as alert_service
+from app.services import assessments as assessment_service
+from app.services import ward as ward_service
+from app.ui_settings import UiSettings
+from widgets.alerts_panel import AlertsPanel
+from widgets.escalation_dialog import EscalationDialog
+from widgets.grade_chip import grade_text
+from widgets.patient_view import TAB_ASSESSMENT, TAB_TIMELINE, PatientView
+from widgets.trend_grid import TrendGrid
+from widgets.ward_board import WardBoard
+
+TAB_BOARD = 0
+TAB_ALERTS = 1
+TAB_TRENDS = 2
+TAB_PATIENT = 3
+POLL_MS = 5000  # issue 4: other workstations' writes appear within 5 s
+
+
+class DialogHooks(Protocol):
+    """Dialogs owned by another module. Each returns True when it stored something."""
+
+    def register_patient(self, parent: QWidget) -> bool: ...
+    def record_administration(self, parent: QWidget, episode_id: int) -> bool: ...
+    def record_discharge(self, parent: QWidget, episode_id: int) -> bool: ...
+    def record_death(self, parent: QWidget, episode_id: int) -> bool: ...
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One poll: everything the visible screens need, read in one background job."""
+
+    ward: list[WardRow]
+    header: EpisodeHeader | None
+    timeline: Timeline | None
+    trend: list[TrendRow] | None
+
+
+def saved_summary(row: AssessmentRow, tz: Any) -> str:
+    word = "Already saved" if row.already_stored else "Saved"
+    return (f"{word}: {format_local(row.assessed_at, tz)} — {grade_text('CRS', row.crs_grade)}, "
+            f"{grade_text('ICANS', row.icans_grade, row.icans_at_least)}")
+
+
+class MainWindow(QMainWindow):
+    def __init__(
+        self,
+        ctx: AppContext,
+        actor: Actor,
+        executor: Executor,
+        *,
+        dialogs: DialogHooks | None = None,
+        settings: UiSettings | None = None,
+        poll_ms: int = POLL_MS,
+        demo: bool = False,
+    ) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.actor = actor
+        self.executor = executor
+        self.dialogs = dialogs
+        self.settings = settings
+        self.drafts: dict[int, dict[str, Any]] = {}
+        self.ward_rows: list[WardRow] = []
+        self._polling = False
+        self._pending_day: int | None = None
+        self.escalation_dialog: EscalationDialog | None = None
+        self.setWindowTitle("CAR-T ward monitor" + (" — DEMO DATA" if demo else ""))
+        self.setObjectName("mainWindow")
+
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("mainTabs")
+        self.board = WardBoard(ctx.tz)
+        self.alerts_panel = AlertsPanel(ctx.tz)
+        self.trend_grid = TrendGrid()
+        self.patient_view = PatientView(now=ctx.clock, tz=ctx.tz)
+        self.tabs.addTab(self.board, "Ward board")
+        self.tabs.addTab(self.alerts_panel, "Alerts")
+        self.tabs.addTab(self.trend_grid, "Trend review")
+        self.tabs.addTab(self.patient_view, "Patient")
+        self.tabs.setTabEnabled(TAB_PATIENT, False)
+        self.tabs.currentChanged.connect(self._tab_changed)
+        self.setCentralWidget(self.tabs)
+
+        self.board.open_episode.connect(self.open_episode)
+        self.alerts_panel.open_episode.connect(self.open_episode)
+        self.trend_grid.open_day.connect(self.open_episode_day)
+        self.patient_view.save_requested.connect(self._save_assessment)
+        self.patient_view.banner.record_discussion_requested.connect(self.record_discussion_for)
+        self.patient_view.banner.acknowledge_requested.connect(self.acknowledge)
+        self.patient_view.timeline_view.amend_requested.connect(self.amend)
+        self.patient_view.timeline_view.error_requested.connect(self.entered_in_error)
+
+        self._build_actions()
+        self.user_label = QLabel(f"Signed in as {actor.label} · workstation {actor.workstation}")
+        self.user_label.setObjectName("userLabel")
+        self.refresh_label = QLabel()
+        self.statusBar().addWidget(self.user_label, 1)
+        self.statusBar().addPermanentWidget(self.refresh_label)
+
+        self.poll_timer = QTimer(self)
+        self.poll_timer.setInterval(poll_ms)
+        self.poll_timer.timeout.connect(self.refresh)
+        if poll_ms > 0:
+            self.poll_timer.start()
+        self._restore_settings()
+
+    # --- actions ------------------------------------------------------------------------------
+    def _action(
+        self, text: str, slot: Callable[[], object], shortcut: str | QKeySequence.StandardKey = "",
+        tip: str = "",
+    ) -> QAction:
+        action = QAction(text, self)
+        action.setObjectName("action_" + text.replace("&", "").replace("…", "").replace(" ", "_"))
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.setToolTip(f"{text.replace('&', '')} ({action.shortcut().toString()})"
+                          if shortcut else text.replace("&", ""))
+        if tip:
+            action.setStatusTip(tip)
+        action.triggered.connect(lambda _checked=False: slot())
+        self.addAction(action)
+        return action
+
+    def _hook(self, name: str, needs_patient: bool) -> Callable[[], None]:
+        def call() -> None:
+            hook = getattr(self.dialogs, name, None)
+            if hook is None:
+                return
+            if needs_patient:
+                episode_id = self.current_episode_id()
+                if episode_id is None:
+                    self.statusBar().showMessage("Open or select a patient first.", 5000)
+                    return
+                changed = hook(self, episode_id)
+            else:
+                changed = hook(self)
+            if changed:
+                self.refresh()
+
+        return call
+
+    def _build_actions(self) -> None:
+        a = self._action
+        self.refresh_action = a("&Refresh", self.refresh, "F5")
+        self.board_action = a("Ward &board", lambda: self.tabs.setCurrentIndex(TAB_BOARD),
+                              "Ctrl+1")
+        self.alerts_action = a("&Alerts", lambda: self.tabs.setCurrentIndex(TAB_ALERTS), "Ctrl+2")
+        self.trends_action = a("&Trend review", lambda: self.tabs.setCurrentIndex(TAB_TRENDS),
+                               "Ctrl+3")
+        self.patient_action = a("&Patient", self._show_patient_tab, "Ctrl+4")
+        self.find_action = a("&Find patient", self._find, "Ctrl+F")
+        self.quit_action = a("&Quit", self.close, "Ctrl+Q")
+        self.assess_action = a("New &assessment", self._new_assessment, "Ctrl+N",
+                               "Enter an observation set for the open patient")
+        self.discussion_action = a("Record critical-care &discussion…", self._discussion_current,
+                                   "Ctrl+Shift+D")
+        self.ack_action = a("Ac&knowledge alert", self._acknowledge_current, "Ctrl+Shift+K")
+        self.export_action = a("&Export trajectories PNG…", self._export_png, "Ctrl+E")
+        self.register_action = a("&Register patient…", self._hook("register_patient", False),
+                                 "Ctrl+R")
+        self.drug_action = a("Record &drug given…", self._hook("record_administration", True),
+                             "Ctrl+G")
+        self.discharge_action = a("Record disc&harge…", self._hook("record_discharge", True))
+        self.death_action = a("Record d&eath…", self._hook("record_death", True))
+        for action, name in ((self.register_action, "register_patient"),
+                             (self.drug_action, "record_administration"),
+                             (self.discharge_action, "record_discharge"),
+                             (self.death_action, "record_death")):
+            available = getattr(self.dialogs, name, None) is not None
+            action.setEnabled(available)
+            if not available:
+                action.setToolTip(action.toolTip() + " — not available in this build")
+        self.about_action = a("&About", self._about)
+
+        menus = self.menuBar()
+        ward = menus.addMenu("&Ward")
+        for action in (self.refresh_action, self.board_action, self.alerts_action,
+                       self.trends_action, self.patient_action, self.find_action):
+            ward.addAction(action)
+        ward.addSeparator()
+        ward.addAction(self.quit_action)
+        record = menus.addMenu("Re&cord")
+        for action in (self.assess_action, self.discussion_action, self.ack_action):
+            record.addAction(action)
+        record.addSeparator()
+        for action in (self.register_action, self.drug_action, self.discharge_action,
+                       self.death_action):
+            record.addAction(action)
+        record.addSeparator()
+        record.addAction(self.export_action)
+        info = menus.addMenu("&Info")
+        info.addAction(self.about_action)
+
+        toolbar = QToolBar("Main toolbar")
+        toolbar.setObjectName("mainToolbar")
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        for action in (self.refresh_action, self.board_action, self.alerts_action,
+                       self.trends_action, self.patient_action, self.assess_action,
+                       self.discussion_action, self.register_action, self.drug_action):
+            toolbar.addAction(action)
+        self.addToolBar(toolbar)
+
+    # --- polling ------------------------------------------------------------------------------
+    def current_episode_id(self) -> int | None:
+        if self.tabs.currentIndex() == TAB_PATIENT and self.patient_view.episode_id:
+            return self.patient_view.episode_id
+        return self.board.selected_episode() or self.patient_view.episode_id
+
+    def _read_snapshot(self, episode_id: int | None, trends: bool) -> Snapshot:
+        # Runs on the worker: plain service calls only, never a widget.
+        ctx, actor = self.ctx, self.actor
+        ward = ward_service.list_ward(ctx, actor)
+        header = timeline = None
+        if episode_id is not None:
+            header = ward_service.episode_header(ctx, actor, episode_id)
+            timeline = ward_service.patient_timeline(ctx, actor, episode_id)
+        trend = ward_service.trend_grid(ctx, actor) if trends else None
+        return Snapshot(ward, header, timeline, trend)
+
+    def refresh(self) -> None:
+        if self._polling:
+            return  # the previous poll is still running
+        self._polling = True
+        episode_id = self.patient_view.episode_id
+        trends = self.tabs.currentIndex() == TAB_TRENDS
+        self.executor.submit(
+            lambda: self._read_snapshot(episode_id, trends),
+            self._apply_snapshot,
+            self._poll_failed,
+        )
+
+    def _apply_snapshot(self, snapshot: Snapshot) -> None:
+        self._polling = False
+        now = self.ctx.clock()
+        self.ward_rows = snapshot.ward
+        self.board.model.now = now
+        self.board.set_rows(snapshot.ward)
+        self.alerts_panel.set_rows(snapshot.ward, now)
+        open_count = sum(len(r.open_alerts) for r in snapshot.ward)
+        self.tabs.setTabText(TAB_ALERTS, f"Alerts ({open_count})")
+        if snapshot.header is not None and snapshot.header.episode_id == (
+            self.patient_view.episode_id
+        ):
+            self.patient_view.update_header(snapshot.header)
+            if snapshot.timeline is not None:
+                self.patient_view.set_timeline(snapshot.timeline)
+        if snapshot.trend is not None:
+            self.trend_grid.set_rows(snapshot.trend)
+        self.refresh_label.setText(f"Updated {format_local(now, self.ctx.tz)[-5:]}")
+
+    def _poll_failed(self, error: BaseException) -> None:
+        self._polling = False
+        self.refresh_label.setText("Update failed")
+        self.statusBar().showMessage(f"Could not read the ward: {error}", 10000)
+
+    def _tab_changed(self, index: int) -> None:
+        if index == TAB_TRENDS:
+            self.executor.submit(lambda: ward_service.trend_grid(self.ctx, self.actor),
+                                 self.trend_grid.set_rows, self._show_error)
+
+    # --- opening patients -------------------------------------------------------------------
+    def _keep_draft(self) -> None:
+        form = self.patient_view.form
+        episode_id = self.patient_view.episode_id
+        if form is None or episode_id is None:
+            return
+        if form.is_dirty() and form.amend_target is None:
+            self.drafts[episode_id] = form.draft()
+        else:
+            self.drafts.pop(episode_id, None)
+
+    def open_episode(self, episode_id: int) -> None:
+        self.open_episode_day(episode_id, None)
+
+    def open_episode_day(self, episode_id: int, day: int | None) -> None:
+        def job() -> tuple[EpisodeHeader, Timeline]:
+            return (ward_service.episode_header(self.ctx, self.actor, episode_id),
+                    ward_service.patient_timeline(self.ctx, self.actor, episode_id))
+
+        self._pending_day = day
+        self.executor.submit(job, self._show_episode, self._show_error)
+
+    def _show_episode(self, loaded: tuple[EpisodeHeader, Timeline]) -> None:
+        header, timeline = loaded
+        if self.patient_view.episode_id != header.episode_id:
+            self._keep_draft()
+        episode_id = header.episode_id
+
+        def preview(values: dict[str, Any]) -> Any:
+            # A read of a few milliseconds: stays on the GUI thread (ARCHITECTURE "Threads").
+            return assessment_service.preview_assessment(self.ctx, episode_id, values)
+
+        self.patient_view.show_patient(header, timeline, preview, self.drafts.get(episode_id))
+        self.tabs.setTabEnabled(TAB_PATIENT, True)
+        self.tabs.setTabText(TAB_PATIENT, f"Patient: {header.name}")
+        self.tabs.setCurrentIndex(TAB_PATIENT)
+        if self._pending_day is not None:
+            self.patient_view.tabs.setCurrentIndex(TAB_TIMELINE)
+            self.patient_view.timeline_view.show_day(self._pending_day)
+            self._pending_day = None
+        else:
+            self.patient_view.focus_form()
+
+    def _show_patient_tab(self) -> None:
+        if self.tabs.isTabEnabled(TAB_PATIENT):
+            self.tabs.setCurrentIndex(TAB_PATIENT)
+        elif (episode_id := self.board.selected_episode()) is not None:
+            self.open_episode(episode_id)
+
+    def _find(self) -> None:
+        self.tabs.setCurrentIndex(TAB_BOARD)
+        self.board.filter_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.board.filter_edit.selectAll()
+
+    def _new_assessment(self) -> None:
+        if self.patient_view.episode_id is None:
+            self._show_patient_tab()
+            return
+        self.tabs.setCurrentIndex(TAB_PATIENT)
+        self.patient_view.focus_form()
+
+    # --- writes -----------------------------------------------------------------------------
+    def _after_write(self) -> None:
+        self._polling = False
+        self.refresh()
+
+    def _show_error(self, error: BaseException) -> None:
+        message = str(error) if isinstance(error, ServiceError) else f"Unexpected error: {error}"
+        self.statusBar().showMessage(message, 15000)
+        self.show_message("Not done", message)
+
+    def show_message(self, title: str, text: str) -> None:
+        """One seam for message boxes (tests replace it)."""
+        QMessageBox.warning(self, title, text)
+
+    def ask_reason(self, title: str, prompt: str) -> str | None:
+        """One seam for reason prompts (tests replace it)."""
+        text, ok = QInputDialog.getText(self, title, prompt)
+        return text.strip() if ok and text.strip() else None
+
+    def _save_assessment(self, values: dict[str, Any], confirmations: dict[str, str],
+                         key: str) -> None:
+        form = self.patient_view.form
+        episode_id = self.patient_view.episode_id
+        if form is None or episode_id is None:
+            return
+        target = form.amend_target
+        reason = form.amend_reason_text()
+        ctx, actor = self.ctx, self.actor
+
+        def job() -> AssessmentRow:
+            if target is not None:
+                return assessment_service.amend_assessment(
+                    ctx, actor, target.id, values, reason=reason,
+                    confirmations=confirmations or None)
+            return assessment_service.record_assessment(
+                ctx, actor, episode_id, values, confirmations=confirmations or None,
+                idempotency_key=key)
+
+        def done(row: AssessmentRow) -> None:
+            form.save_succeeded(saved_summary(row, ctx.tz))
+            self.drafts.pop(episode_id, None)
+            self.statusBar().showMessage(saved_summary(row, ctx.tz), 10000)
+            self._after_write()
+
+        self.executor.submit(job, done, form.save_failed)
+
+    def record_discussion_for(self, alert: AlertRow) -> EscalationDialog:
+        """Open the discussion dialog (non-blocking); it closes only once stored."""
+        header = self.patient_view.header
+        patient = (f"{header.name} · NHS {header.nhs_number} · born "
+                   f"{header.date_of_birth:%d %b %Y}" if header else f"episode {alert.episode_id}")
+        dialog = EscalationDialog(alert, patient, now=self.ctx.clock(), tz=self.ctx.tz,
+                                  parent=self)
+
+        def submit(values: dict[str, Any]) -> None:
+            def job() -> AlertRow:
+                return alert_service.record_discussion(
+                    self.ctx, self.actor, alert.id, expected_version=alert.version, **values)
+
+            def done(_row: AlertRow) -> None:
+                dialog.saved()
+                self.statusBar().showMessage("Critical-care discussion recorded.", 10000)
+                self._after_write()
+
+            def failed(error: BaseException) -> None:
+                problems = getattr(error, "problems", None)
+                dialog.show_problems(problems if problems else str(error))
+
+            self.executor.submit(job, done, failed)
+
+        dialog.submit = submit
+        self.escalation_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def acknowledge(self, alert: AlertRow) -> None:
+        def job() -> AlertRow:
+            return alert_service.acknowledge_alert(
+                self.ctx, self.actor, alert.id, expected_version=alert.version)
+
+        def done(_row: AlertRow) -> None:
+            self.statusBar().showMessage(
+                "Alert acknowledged — the discussion is still to be recorded.", 10000)
+            self._after_write()
+
+        self.executor.submit(job, done, self._show_error)
+
+    def _open_critical_alert(self) -> AlertRow | None:
+        header = self.patient_view.header
+        if header is None:
+            return None
+        return next((a for a in header.open_alerts if a.kind == "critical_care"), None)
+
+    def _discussion_current(self) -> None:
+        alert = self._open_critical_alert()
+        if alert is None:
+            self.statusBar().showMessage("No open critical-care alert for this patient.", 5000)
+            return
+        self.record_discussion_for(alert)
+
+    def _acknowledge_current(self) -> None:
+        header = self.patient_view.header
+        alert = self._open_critical_alert() or (
+            next(iter(header.open_alerts), None) if header else None)
+        if alert is None:
+            self.statusBar().showMessage("No open alert for this patient.", 5000)
+            return
+        self.acknowledge(alert)
+
+    def amend(self, row: AssessmentRow) -> None:
+        form = self.patient_view.form
+        if form is None:
+            return
+        if form.is_dirty() and not form.confirm_discard():
+            return
+        self.patient_view.tabs.setCurrentIndex(TAB_ASSESSMENT)
+        form.start_amend(row, format_local(row.assessed_at, self.ctx.tz))
+
+    def entered_in_error(self, row: AssessmentRow) -> None:
+        reason = self.ask_reason(
+            "Entered in error",
+            f"Why is the assessment of {format_local(row.assessed_at, self.ctx.tz)} "
+            "entered in error? (it stays readable, marked as such)")
+        if reason is None:
+            return
+        self.executor.submit(
+            lambda: assessment_service.mark_entered_in_error(
+                self.ctx, self.actor, row.id, reason=reason),
+            lambda _row: self._after_write(),
+            self._show_error,
+        )
+
+    def _export_png(self) -> None:
+        if self.patient_view.episode_id is None:
+            self.statusBar().showMessage("Open a patient first.", 5000)
+            return
+        plot = self.patient_view.ensure_trajectories()
+        plot._export_clicked()
+
+    def _about(self) -> None:
+        QMessageBox.about(
+            self, "CAR-T ward monitor",
+            "Grades CRS and ICANS (ASTCT 2019) and NEWS2, reminds and records. "
+            "It never prescribes: clinicians decide.")
+
+    # --- settings -----------------------------------------------------------------------------
+    def _restore_settings(self) -> None:
+        if self.settings is None:
+            self.resize(1400, 860)
+            return
+        geometry = self.settings.window_geometry()
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.resize(1400, 860)
+        header = self.settings.header_state("ward_board")
+        if header is not None:
+            self.board.table.horizontalHeader().restoreState(header)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.settings is not None:
+            self.settings.set_window_geometry(self.saveGeometry())
+            self.settings.set_header_state(
+                "ward_board", self.board.table.horizontalHeader().saveState())
+            self.settings.sync()
+        self.poll_timer.stop()
+        super().closeEvent(event)

@@ -1,0 +1,148 @@
+"""One patient: identity header and alert banner above three tabs (Assessment, Timeline,
+Trajectories). Shows plain rows; every action is a signal the main window turns into a
+service call. The assessment form is rebuilt per patient (ICE or CAPD depends on age)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QScrollArea,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.clock import WARD_TZ
+from app.rows import EpisodeHeader, Timeline
+from grading.results import GradingResult
+from widgets.alert_banner import AlertBanner
+from widgets.assessment_form import AssessmentForm
+from widgets.identity_header import IdentityHeader
+from widgets.preview_panel import PreviewPanel
+from widgets.timeline_view import TimelineView
+
+TAB_ASSESSMENT = 0
+TAB_TIMELINE = 1
+TAB_TRAJECTORIES = 2
+
+
+class PatientView(QWidget):
+    save_requested = Signal(dict, dict, str)
+
+    def __init__(
+        self,
+        *,
+        now: Callable[[], datetime],
+        tz: ZoneInfo = WARD_TZ,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("patientView")
+        self._now = now
+        self.tz = tz
+        self.header: EpisodeHeader | None = None
+        self.timeline: Timeline | None = None
+        self.form: AssessmentForm | None = None
+        self.trajectories: Any = None  # TrajectoryPlot, built on first view (pyqtgraph)
+        layout = QVBoxLayout(self)
+        self.identity = IdentityHeader(tz)
+        layout.addWidget(self.identity)
+        self.banner = AlertBanner(tz)
+        layout.addWidget(self.banner)
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("patientTabs")
+        layout.addWidget(self.tabs, 1)
+
+        assessment_page = QWidget()
+        page_layout = QHBoxLayout(assessment_page)
+        self.form_area = QScrollArea()
+        self.form_area.setWidgetResizable(True)
+        self.form_area.setWidget(QLabel("Open a patient from the ward board."))
+        self.preview = PreviewPanel()
+        page_layout.addWidget(self.form_area, 1)
+        page_layout.addWidget(self.preview)
+        self.tabs.addTab(assessment_page, "&Assessment")
+        self.timeline_view = TimelineView(tz)
+        self.tabs.addTab(self.timeline_view, "T&imeline")
+        self.trajectory_page = QWidget()
+        QVBoxLayout(self.trajectory_page)
+        self.tabs.addTab(self.trajectory_page, "Tra&jectories")
+        self.tabs.currentChanged.connect(self._tab_changed)
+
+    @property
+    def episode_id(self) -> int | None:
+        return self.header.episode_id if self.header else None
+
+    def show_patient(
+        self,
+        header: EpisodeHeader,
+        timeline: Timeline,
+        preview: Callable[[dict[str, Any]], GradingResult],
+        draft: dict[str, Any] | None,
+    ) -> AssessmentForm:
+        """Switch to another patient: a fresh form (restored from its draft, if any)."""
+        self.header = header
+        self.identity.set_header(header)
+        self.banner.set_alerts(header.open_alerts, self._now())
+        form = AssessmentForm(
+            age_years=header.age_years,
+            developmental_delay=header.developmental_delay,
+            now=self._now,
+            tz=self.tz,
+            preview=preview,
+        )
+        form.preview_panel = self.preview
+        form.save_requested.connect(self.save_requested)
+        old = self.form_area.takeWidget()
+        if old is not None:
+            old.deleteLater()
+        self.form_area.setWidget(form)
+        self.form = form
+        if draft is not None:
+            form.restore_draft(draft)
+        else:
+            form.clear()
+        self.timeline = None
+        self.set_timeline(timeline)
+        return form
+
+    def update_header(self, header: EpisodeHeader) -> None:
+        self.header = header
+        self.identity.set_header(header)
+        self.banner.set_alerts(header.open_alerts, self._now())
+
+    def set_timeline(self, timeline: Timeline) -> None:
+        if timeline == self.timeline:
+            return  # nothing new: keep the tree's expansion and the plots' zoom
+        self.timeline = timeline
+        self.timeline_view.set_timeline(timeline)
+        if self.trajectories is not None:
+            self.trajectories.set_timeline(timeline)
+
+    def ensure_trajectories(self) -> Any:
+        if self.trajectories is None:
+            from widgets.trajectory_plot import TrajectoryPlot
+
+            self.trajectories = TrajectoryPlot(self.tz)
+            layout = self.trajectory_page.layout()
+            assert layout is not None
+            layout.addWidget(self.trajectories)
+            if self.timeline is not None:
+                self.trajectories.set_timeline(self.timeline)
+        return self.trajectories
+
+    def _tab_changed(self, index: int) -> None:
+        if index == TAB_TRAJECTORIES:
+            self.ensure_trajectories()
+
+    def focus_form(self) -> None:
+        self.tabs.setCurrentIndex(TAB_ASSESSMENT)
+        if self.form is not None:
+            self.form.temperature.setFocus(Qt.FocusReason.ShortcutFocusReason)
