@@ -325,3 +325,32 @@ def test_through_record_administration_one_audit_event_and_the_dose_fields(
             ctx, NURSE, episode_id, drug="tocilizumab", dose=640, given_at=ctx.clock()
         )
     assert audit_count(ctx, "record_administration") == 1  # nothing stored
+
+
+def test_board_status_for_ten_thousand_episodes_stays_two_queries(
+    ctx: AppContext, make_episode: Callable[..., int]
+) -> None:
+    real = make_episode(weight_kg=50)
+    reserve_for_episode(ctx, PHARM, real, vial_ids=stock(ctx, 400))
+    from sqlalchemy import event
+
+    statements: list[str] = []
+    with ctx.database.read() as session:
+        stored = session.get(Episode, real)
+        assert stored is not None
+        # The board hands over whatever episodes it shows; unsaved look-alikes are enough here.
+        others = [
+            Episode(id=100_000 + i, product_code="axicabtagene_ciloleucel", weight_kg=70,
+                    status="active")
+            for i in range(9_999)
+        ]  # fmt: skip
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        event.listen(ctx.database.engine, "before_cursor_execute", listener)
+        try:
+            result = tocilizumab_status_for(session, [stored, *others], ctx.clock())
+        finally:
+            event.remove(ctx.database.engine, "before_cursor_execute", listener)
+    assert len(statements) == 2
+    assert len(result) == 10_000
+    assert result[real].state == "ready"
+    assert result[100_000].state == "short"
