@@ -741,7 +741,8 @@ class AssessmentForm(QWidget):
             if problem.suggestion is not None:
                 message += f" (suggested: {problem.suggestion})"
             if label is None:
-                general.append(f"{problem.field}: {message}")
+                general.append(message if problem.field == "form"
+                               else f"{problem.field}: {message}")
                 continue
             label.setText((label.text() + "\n" if label.text() else "") + message)
             label.setVisible(True)
@@ -766,6 +767,9 @@ class AssessmentForm(QWidget):
     def local_problems(self) -> list[FieldProblem]:
         """What the form itself can tell before asking the service: half-entered scales."""
         problems: list[FieldProblem] = []
+        if not self.is_dirty():
+            problems.append(FieldProblem(
+                "form", "Nothing entered yet — type at least one observation, then Enter"))
         if self.unable.currentData() is None:
             for field, combos, name in (
                 ("ice_items", list(self.ice_items.values()), "ICE"),

@@ -74,3 +74,14 @@ def window(qtbot: Any, gui_ctx: AppContext, ward: Ward) -> Iterator[Any]:
     qtbot.waitExposed(main)
     yield main
     main.close()
+
+
+# The offscreen platform plugin warns when a main window with a tool bar is shown; the
+# warning is about the plugin, not our code (pytest fails on Qt warnings otherwise).
+OFFSCREEN_NOISE = "This plugin does not support propagateSizeHints"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/gui/" in str(item.path).replace("\\", "/"):
+            item.add_marker(pytest.mark.qt_log_ignore(OFFSCREEN_NOISE))
