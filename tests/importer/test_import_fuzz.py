@@ -24,22 +24,48 @@ from db.models import Administration, Assessment
 from tests.importer.conftest import ADULT_NHS, CHILD_NHS, INFUSED_AT, NOW, NURSE, UNKNOWN_NHS
 from tests.validation.test_fuzz import anything, field_value
 
-CONFIRM_ALL = {name: "checked" for name in (*KNOWN_FIELDS, "assessed_at", "duplicate")}
+CONFIRM_ALL = dict.fromkeys((*KNOWN_FIELDS, "assessed_at", "duplicate"), "checked")
 
 plausible_time = st.builds(
     lambda minute: f"2026-03-10T19:{minute:02d}", st.integers(min_value=0, max_value=59)
 )
 any_time = st.one_of(plausible_time, st.text(max_size=25), anything)
+
+
+def _near(name: str) -> st.SearchStrategy[Any]:
+    """Readings around the adult limits (both sides), as numbers or typed text."""
+    limit = limit_for(name, 40.0)
+    assert limit.reject_low is not None and limit.reject_high is not None
+    span = limit.reject_high - limit.reject_low
+    low, high = limit.reject_low - span * 0.1, limit.reject_high + span * 0.1
+    number = (
+        st.integers(math.floor(low), math.ceil(high))
+        if limit.integer
+        else st.floats(low, high).map(lambda x: round(x, 1))
+    )
+    return st.one_of(number, number, number.map(lambda x: str(x).replace(".", ",")))
+
+
+plausible = {
+    **field_value,
+    **{name: st.one_of(_near(name), _near(name), field_value[name]) for name in NUMERIC_FIELDS},
+}
+observation = st.lists(st.sampled_from(sorted(plausible)), max_size=5, unique=True).flatmap(
+    lambda names: st.fixed_dictionaries({name: plausible[name] for name in names})
+)
 assessment_obj = st.builds(
     lambda nhs, at, values, confirm, extra: {
         "nhs_number": nhs, "kind": "assessment", "assessed_at": at, **values, **confirm, **extra
     },
-    st.sampled_from([ADULT_NHS, ADULT_NHS, CHILD_NHS, UNKNOWN_NHS, "123", 9990000018]),
-    any_time,
-    st.fixed_dictionaries({}, optional=field_value),
-    st.sampled_from([{}, {"confirm": CONFIRM_ALL}]),
-    st.dictionaries(st.sampled_from(["baseline", "age_years", "bogus", "confirm"]), anything,
-                    max_size=1),
+    st.sampled_from([ADULT_NHS] * 4 + [CHILD_NHS] * 4 + [UNKNOWN_NHS, "123", 9990000018]),
+    st.one_of(plausible_time, plausible_time, plausible_time, any_time),
+    observation,
+    st.sampled_from([{}, {"confirm": CONFIRM_ALL}, {"confirm": CONFIRM_ALL}]),
+    st.one_of(
+        st.just({}), st.just({}), st.just({}),
+        st.dictionaries(st.sampled_from(["baseline", "age_years", "bogus", "confirm"]),
+                        anything, max_size=1),
+    ),
 )  # fmt: skip
 administration_obj = st.fixed_dictionaries(
     {"nhs_number": st.sampled_from([ADULT_NHS, CHILD_NHS]), "kind": st.just("administration")},
@@ -63,6 +89,8 @@ def _dumps(obj: Any) -> str:
 
 line = st.one_of(
     assessment_obj.map(_dumps),
+    assessment_obj.map(_dumps),
+    assessment_obj.map(_dumps),
     administration_obj.map(_dumps),
     anything.map(_dumps),
     st.text(max_size=60),
@@ -74,7 +102,7 @@ lines_file = st.lists(
     st.one_of(line.map(lambda s: s.encode("utf-8", "surrogatepass")), st.binary(max_size=40)),
     min_size=1,
     max_size=4,
-).map(lambda parts: b"\n".join(parts))
+).map(b"\n".join)
 
 
 def assert_possible(row: Assessment) -> None:
