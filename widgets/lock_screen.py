@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QShowEvent
+from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 
@@ -46,9 +46,13 @@ class LockScreen(QWidget):
         self.unlock_button = QPushButton("&Unlock")
         self.unlock_button.setAccessibleName("Unlock")
         self.unlock_button.clicked.connect(self.try_unlock)
-        self.switch_button = QPushButton("&Switch user")
+        self.switch_button = QPushButton("Switch user (Alt+S)")
         self.switch_button.setAccessibleName("Switch user")
         self.switch_button.clicked.connect(self.switch_user_requested.emit)
+        # Explicit, not only the button's mnemonic: some platforms turn mnemonics off.
+        switch_key = QShortcut(QKeySequence("Alt+S"), self)
+        switch_key.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        switch_key.activated.connect(self.switch_user_requested.emit)
         row = QHBoxLayout()
         row.addWidget(self.unlock_button)
         row.addWidget(self.switch_button)
