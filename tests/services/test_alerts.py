@@ -29,7 +29,6 @@ from tests.services.conftest import (
     obs,
 )
 
-
 ICE_DROP = {"ice_score": "ICE rechecked by a second nurse"}
 
 
@@ -99,7 +98,11 @@ def test_rise_reraises_the_open_alert(ctx, episode_id, at, fake_clock):
     assert len(_open(ctx, episode_id, "critical_care")) == 1
     # Every transition is in the audit trail.
     with ctx.database.read() as s:
-        events = s.execute(select(AuditEvent).where(AuditEvent.action == "record_assessment")).scalars().all()
+        events = (
+            s.execute(select(AuditEvent).where(AuditEvent.action == "record_assessment"))
+            .scalars()
+            .all()
+        )
         transitions = [a["transition"] for e in events for a in (e.after or {}).get("alerts", [])]
     assert transitions.count("raised") >= 1 and transitions.count("re-raised") == 2
 
@@ -124,7 +127,8 @@ def test_discussion_resolves_and_is_audited(ctx, episode_id, at, fake_clock):
     with ctx.database.read() as s:
         assert s.get(Episode, episode_id).icu_transfer_at == at(minutes=-2)
         event = s.execute(
-            select(AuditEvent).where(AuditEvent.action == "record_discussion")).scalar_one()  # fmt: skip
+            select(AuditEvent).where(AuditEvent.action == "record_discussion")
+        ).scalar_one()
         assert event.after["discussion_clinician"] == "Dr Ito (ICU registrar)"
         assert event.before["status"] == "raised" and event.after["status"] == "resolved"
     # After the resolution, a later rise raises a new alert.
@@ -181,7 +185,7 @@ def test_stale_alert_edit_names_who_changed_it(ctx, episode_id, at):
     alert = assessments.record_assessment(
         ctx, NURSE, episode_id, obs(assessed_at=at(), **ICANS2)).alerts[0]  # fmt: skip
     alerts.acknowledge_alert(ctx, NURSE2, alert.id, expected_version=alert.version)
-    with pytest.raises(StaleEdit, match="nurse.patel") as err:
+    with pytest.raises(StaleEdit, match=r"nurse\.patel") as err:
         alerts.record_discussion(
             ctx, NURSE, alert.id, clinician="Dr Ito", discussed_at=at(), outcome="declined",
             detail="no bed; reviewed, stays", expected_version=alert.version,
@@ -236,8 +240,9 @@ def test_ice_twice_daily_on_days_0_to_10(ctx, episode_id, at, fake_clock):
     assessments.record_assessment(ctx, NURSE, episode_id, obs(assessed_at=at()))
     for step in range(4):
         fake_clock.advance(hours=3, minutes=1)
-        assessments.record_assessment(ctx, NURSE, episode_id, {**no_ice, "assessed_at": at(),
-                                                               "heart_rate": 70 + step})
+        assessments.record_assessment(
+            ctx, NURSE, episode_id, {**no_ice, "assessed_at": at(), "heart_rate": 70 + step}
+        )
     row = ward.list_ward(ctx, NURSE)[0]
     assert row.overdue
     # The last set (without ICE) was recorded after ICE fell due: it raised the alert itself.

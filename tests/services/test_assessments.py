@@ -224,7 +224,7 @@ def test_amend_keeps_the_original_readable(ctx, episode_id, at):
     assert old.superseded_by_id == amended.id
     assert [a.kind for a in amended.alerts] == ["critical_care"]  # alerts re-evaluated
     # The superseded version cannot be amended again: the conflict names who did it.
-    with pytest.raises(StaleEdit, match="nurse.jones"):
+    with pytest.raises(StaleEdit, match=r"nurse\.jones"):
         assessments.amend_assessment(ctx, NURSE2, original.id, obs(), reason="x")
     timeline = ward.patient_timeline(ctx, NURSE, episode_id)
     day = next(d for d in timeline.days if d.day == 2)
@@ -256,7 +256,9 @@ def test_entered_in_error_is_a_state_not_a_delete(ctx, episode_id, at):
 def test_day_numbers_across_clock_changes(ctx, fake_clock):
     """RULES T1 across the March (29 Mar 2026) and October (25 Oct 2026) changes."""
     # Infused 23:30 GMT on 28 March; 00:30 BST on 29 March is the next calendar day.
-    spring = make_episode(ctx, nhs="9990000042", infused_at=datetime(2026, 3, 28, 23, 30, tzinfo=UTC))
+    spring = make_episode(
+        ctx, nhs="9990000042", infused_at=datetime(2026, 3, 28, 23, 30, tzinfo=UTC)
+    )
     fake_clock.set(datetime(2026, 3, 29, 0, 10, tzinfo=UTC))  # 01:10 BST? no: 00:10 GMT
     row = assessments.record_assessment(ctx, NURSE, spring, obs())
     assert row.day == 1
@@ -264,7 +266,9 @@ def test_day_numbers_across_clock_changes(ctx, fake_clock):
     row = assessments.record_assessment(ctx, NURSE, spring, obs(heart_rate=81))
     assert row.day == 2
     # Autumn: infused 23:30 BST on 24 Oct (22:30 UTC); 23:30 GMT on 25 Oct is still day 1.
-    autumn = make_episode(ctx, nhs="9990000050", infused_at=datetime(2026, 10, 24, 22, 30, tzinfo=UTC))
+    autumn = make_episode(
+        ctx, nhs="9990000050", infused_at=datetime(2026, 10, 24, 22, 30, tzinfo=UTC)
+    )
     fake_clock.set(datetime(2026, 10, 25, 23, 30, tzinfo=UTC))
     row = assessments.record_assessment(ctx, NURSE, autumn, obs())
     assert row.day == 1
