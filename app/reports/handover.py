@@ -281,8 +281,12 @@ def _tocilizumab_cell(status: TocilizumabStatusLike | None, now: datetime,
     if status.resupply_due_at is not None:
         cells.append(Paragraph(f"resupply by {_time(status.resupply_due_at, now, tz)}", CELL))
     if status.state not in ("ready", "not required"):
-        cells.append(Paragraph(f"<b>{escape(status.state.upper())}</b>: {escape(status.text)}",
-                               CELL))
+        # The state in capitals, in words (never colour); the service text may already
+        # start with it ("short: 0 of 1 dose reserved").
+        text = status.text
+        if text.lower().startswith(status.state.lower()):
+            text = text[len(status.state):].lstrip(" :—-")
+        cells.append(Paragraph(f"<b>{escape(status.state.upper())}</b>: {escape(text)}", CELL))
     return cells
 
 
