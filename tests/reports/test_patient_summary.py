@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from pypdf import PdfReader
@@ -27,7 +28,7 @@ def course(ward: Ward) -> int:
     for day in range(0, 18):
         for hour in (10, 20):
             at = infused.replace(hour=hour) + timedelta(days=day)
-            change = CRS1 if day in (1, 2) else CRS2 if day == 3 else None
+            change: dict[str, Any] | None = CRS1 if day in (1, 2) else CRS2 if day == 3 else None
             if day == 4 and hour == 10:
                 change = ICANS2
             ward.obs(e, at, change)
