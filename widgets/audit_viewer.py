@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QPersistentModelIndex, Qt
@@ -32,9 +32,55 @@ from PySide6.QtWidgets import (
 
 from app.clock import WARD_TZ, format_local
 from app.errors import ServiceError
-from app.services.audit_query import AuditRow
 
-Query = Callable[..., list[AuditRow]]
+
+class FieldChangeLike(Protocol):
+    @property
+    def field(self) -> str: ...
+
+    @property
+    def before(self) -> Any: ...
+
+    @property
+    def after(self) -> Any: ...
+
+
+class AuditRow(Protocol):
+    """What the viewer reads of app.services.audit_query.AuditRow (not imported: that
+    module uses SQLAlchemy, which widgets may not import, even indirectly)."""
+
+    @property
+    def at(self) -> datetime: ...
+
+    @property
+    def username(self) -> str: ...
+
+    @property
+    def role(self) -> str: ...
+
+    @property
+    def workstation(self) -> str: ...
+
+    @property
+    def action(self) -> str: ...
+
+    @property
+    def entity(self) -> str: ...
+
+    @property
+    def entity_id(self) -> int | None: ...
+
+    @property
+    def episode_id(self) -> int | None: ...
+
+    @property
+    def reason(self) -> str | None: ...
+
+    @property
+    def changes(self) -> Sequence[FieldChangeLike]: ...
+
+
+Query = Callable[..., Sequence[AuditRow]]
 AnyIndex = QModelIndex | QPersistentModelIndex
 
 COLUMNS = ("When", "User", "Role", "Workstation", "Action", "Record", "Episode", "Reason")
