@@ -23,7 +23,7 @@ from app.validation import (
     validate_observation,
 )
 from app.validation.limits import FAHRENHEIT_HIGH, FAHRENHEIT_LOW, ICE_ITEM_MAXIMA
-from app.validation.observation import ENUM_FIELDS, NUMERIC_FIELDS
+from app.validation.observation import BOOL_FIELDS, ENUM_FIELDS, NUMERIC_FIELDS
 from app.validation.parsing import Bad
 from grading.inputs import CapdAnswer, CapdItem, OxygenDevice, Vasopressor
 
@@ -70,12 +70,17 @@ field_value = {
     "vasopressors": st.one_of(st.lists(enum_text, max_size=3), anything),
     "ice_items": st.one_of(ice_items, anything),
     "capd_items": st.one_of(capd_items, anything),
+    **{
+        name: st.one_of(st.booleans(), st.sampled_from(["yes", "No", "maybe", ""]), anything)
+        for name in BOOL_FIELDS
+    },
+    "comment": st.one_of(st.text(max_size=50), anything),
 }
-observation = st.dictionaries(
-    st.sampled_from(sorted(KNOWN_FIELDS | {"unknown_key"})),
-    st.deferred(lambda: anything | enum_text),
-    max_size=10,
-) | st.fixed_dictionaries({}, optional=field_value)
+assert set(field_value) == KNOWN_FIELDS
+# Up to 8 fields per example, each from its own strategy, plus sometimes an unknown key.
+observation = st.lists(
+    st.sampled_from([*sorted(field_value), "unknown_key", "assessed_at"]), max_size=8, unique=True
+).flatmap(lambda names: st.fixed_dictionaries({n: field_value.get(n, scalar) for n in names}))
 ages = st.one_of(st.floats(min_value=0, max_value=110), st.sampled_from([0.0, 1.0, 5.0, 12.0]))
 
 
@@ -96,6 +101,10 @@ def assert_possible(values: dict[str, Any], age: float) -> None:
                 assert not FAHRENHEIT_LOW <= value <= FAHRENHEIT_HIGH
         elif name in ENUM_FIELDS:
             assert value in {m.value for m in ENUM_FIELDS[name]}
+        elif name in BOOL_FIELDS:
+            assert type(value) is bool
+        elif name == "comment":
+            assert isinstance(value, str) and len(value) <= 4000
         elif name == "vasopressors":
             assert len(set(value)) == len(value)
             assert set(value) <= {v.value for v in Vasopressor}
