@@ -169,8 +169,14 @@ def infused_episode_ids(ctx: AppContext) -> list[int]:
 
 
 def registry_csv(ctx: AppContext, actor: Actor) -> tuple[bytes, list[int]]:
-    """The CSV bytes (UTF-8, header row, RFC 4180 quoting) and the episodes it holds."""
+    """The CSV bytes (UTF-8, header row, RFC 4180 quoting) and the episodes it holds.
+
+    Checks the permission itself: identifiable data must never leave through a caller that
+    forgot to (SAFETY.md, registry export is haematologists only).
+    """
     from app.services.ward import course_summary, episode_header
+
+    require(actor, Action.REGISTRY_EXPORT)
 
     ids = infused_episode_ids(ctx)
     buffer = io.StringIO()

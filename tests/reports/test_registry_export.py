@@ -112,3 +112,14 @@ def test_each_export_is_audited_once(ward: Ward, tmp_path: Path) -> None:
     export_registry_csv(ward.ctx, HAEM, tmp_path / "two.csv")
     assert ward.audit_actions()[len(before):] == ["export_registry", "export_registry"]
     assert (tmp_path / "one.csv").read_bytes() == (tmp_path / "two.csv").read_bytes()
+
+
+def test_registry_csv_bytes_are_refused_to_a_nurse_too(ctx) -> None:  # type: ignore[no-untyped-def]
+    """The in-memory export (used by the GUI) checks the permission, not only the file writer."""
+    from app.actor import Actor, Role
+    from app.errors import PermissionDenied
+    from app.reports.registry_export import registry_csv
+
+    nurse = Actor(user_id=None, username="n.nurse", role=Role.NURSE, workstation="t")
+    with pytest.raises(PermissionDenied, match="nurse"):
+        registry_csv(ctx, nurse)
