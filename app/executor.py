@@ -8,6 +8,7 @@ smoke commands use it so behaviour is deterministic.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
 from collections.abc import Callable
@@ -87,7 +88,7 @@ class BackgroundExecutor(QObject):
         job_id = next(self._ids)
         self._callbacks[job_id] = (on_success, on_failure or _log_failure)
         future = self._pool.submit(job)
-        future.add_done_callback(lambda f, job_id=job_id: self._done(job_id, f))
+        future.add_done_callback(functools.partial(self._done, job_id))
 
     def pending(self) -> int:
         return len(self._callbacks)
