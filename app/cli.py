@@ -49,6 +49,12 @@ def _parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("import", help="bulk entry of assessments/administrations (JSON Lines)")
     s.add_argument("file", type=Path)
+    s.add_argument(
+        "--user",
+        required=True,
+        help="the nurse or haematologist entering the charts (password asked, or "
+        "CARWARD_PASSWORD); every imported entry is attributed to them",
+    )
 
     s = sub.add_parser("generate", help="synthetic history at scale, for benchmarks")
     s.add_argument("--patients", type=int, default=100)
@@ -74,6 +80,18 @@ def open_context(database_url: str | None) -> AppContext:
 
     load_products()  # refuse a malformed product table at start, with its line and reason
     return AppContext(database=open_database(resolve_database_url(database_url)))
+
+
+def _login(ctx: AppContext, username: str) -> Actor:
+    """Command-line sign-in, so clinical entries are attributed to a real person (SAFETY.md)."""
+    import getpass
+    import os
+    import socket
+
+    from app.services.users import authenticate
+
+    password = os.environ.get("CARWARD_PASSWORD") or getpass.getpass(f"Password for {username}: ")
+    return authenticate(ctx, username, password, f"cli@{socket.gethostname()}")
 
 
 def _report_actor() -> Actor:
@@ -139,7 +157,11 @@ def _dispatch(args: argparse.Namespace) -> int:
     if command == "import":
         from app.importer import format_summary, import_jsonl
 
-        summary = import_jsonl(ctx, SYSTEM_ACTOR, args.file)
+        if not args.file.is_file():
+            print(f"error: no such file {args.file} — give the path of a .jsonl file",
+                  file=sys.stderr)  # fmt: skip
+            return 2
+        summary = import_jsonl(ctx, _login(ctx, args.user), args.file)
         print(format_summary(summary))
         return 0 if not summary.rejected else 1
     if command == "generate":
