@@ -51,6 +51,8 @@ def _show(raw: object) -> str:
     if isinstance(raw, str):
         text = raw if len(raw) <= 40 else raw[:37] + "..."
         return repr(text)
+    if isinstance(raw, int) and not -(10**30) < raw < 10**30:
+        return "a number with more than 30 digits"
     if isinstance(raw, float | int):
         text = repr(raw)
         return text if len(text) <= 40 else text[:37] + "..."
@@ -255,6 +257,8 @@ _CAPD_KEYS = ("capd_score", "capd_items", "capd_unable_reason")
 def _unknown_key(key: object) -> InputError:
     if not isinstance(key, str):
         return InputError(_show(key), "unknown key (keys are strings)")
+    if not key.strip():
+        return InputError(repr(key), "unknown key (an empty name)")
     close = difflib.get_close_matches(key, _PARSERS, n=1)
     hint = f"; did you mean {close[0]!r}?" if close else ""
     return InputError(key, f"unknown key (not an input of RULES §6){hint}")

@@ -194,6 +194,22 @@ def test_json_columns_round_trip(database: Database):
         assert event.after == {"a": [1, {"b": True}]}
 
 
+def test_json_none_is_sql_null(database: Database):
+    """None given explicitly and a value never given are the same SQL NULL."""
+    with database.transaction() as s:
+        for before in (None, "omitted"):
+            event = AuditEvent(
+                at=T0, username="u", role="nurse", workstation="w", action="create",
+                entity="patient", after={"id": 1},
+            )  # fmt: skip
+            if before is None:
+                event.before = None
+            s.add(event)
+    with database.read() as s:
+        assert s.scalar(select(func.count()).where(AuditEvent.before.is_(None))) == 2
+        assert s.scalar(text("SELECT count(*) FROM audit_event WHERE before IS NULL")) == 2
+
+
 # --- One open alert per episode and kind ------------------------------------------------------
 
 
@@ -223,3 +239,58 @@ def test_only_one_open_alert_per_episode_and_kind(database: Database):
         s.add(_alert(episode_id))
     with database.read() as s:
         assert s.scalar(select(func.count()).select_from(Alert)) == 5
+
+
+# --- Other URLs and threads --------------------------------------------------------------------
+
+
+def test_threads_share_one_sqlite_database(sqlite_database: Database):
+    """The app's worker thread writes while the GUI thread reads (ARCHITECTURE.md Threads)."""
+    import threading
+
+    errors: list[BaseException] = []
+
+    def write() -> None:
+        try:
+            for _ in range(20):
+                with sqlite_database.transaction() as s:
+                    add_patient(s)
+        except BaseException as error:  # pragma: no cover - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=write) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for _ in range(20):
+        with sqlite_database.read() as s:
+            s.scalar(text("SELECT count(*) FROM patient"))
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    with sqlite_database.read() as s:
+        assert s.scalar(text("SELECT count(*) FROM patient")) == 60
+
+
+def test_in_memory_sqlite_works():
+    from db.models import Base
+
+    database = Database("sqlite://")
+    try:
+        Base.metadata.create_all(database.engine)
+        with database.transaction() as s:
+            add_episode(s)
+        with database.read() as s:
+            assert s.scalar(select(func.count()).select_from(Episode)) == 1
+    finally:
+        database.dispose()
+
+
+def test_a_bare_postgresql_url_uses_psycopg_3():
+    database = Database("postgresql://ward:p%40ss@localhost:5432/carward")
+    try:
+        assert database.url == "postgresql+psycopg://ward:p%40ss@localhost:5432/carward"
+        assert database.engine.dialect.driver == "psycopg"
+        assert database.is_postgresql and not database.is_sqlite
+        assert "p%40ss" not in repr(database)
+    finally:
+        database.dispose()

@@ -26,6 +26,7 @@ OXYGEN_TABLE: dict[str, tuple[int, int, int]] = {
 
 
 def oracle_crs(
+    *,
     temperature: float | None,
     attributed: bool,
     previously_diagnosed: bool,
@@ -89,6 +90,7 @@ OEDEMA_GRADE = {
 
 
 def oracle_icans(
+    *,
     tool: str,
     score: int | None,
     unable: str | None,

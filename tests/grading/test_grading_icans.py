@@ -8,8 +8,8 @@ import pytest
 
 from grading import (
     AssessmentInputs,
-    IceItems,
     IcansResult,
+    IceItems,
     InputError,
     capd_total,
     grade_icans,
@@ -97,9 +97,9 @@ def test_each_capd_item_scores_alone(item: CapdItem, points: int) -> None:
 
 
 def test_capd_total_refuses_unknown_or_missing_items() -> None:
-    with pytest.raises(InputError, match="capd_items.smiles"):
+    with pytest.raises(InputError, match=r"capd_items\.smiles"):
         capd_total({**CAPD_ITEMS_ICP13, "smiles": "often"})
-    with pytest.raises(InputError, match="capd_items.restless"):
+    with pytest.raises(InputError, match=r"capd_items\.restless"):
         capd_total({**CAPD_ITEMS_ICP13, "restless": "very"})
     with pytest.raises(InputError, match="missing item"):
         capd_total({"restless": "never"})

@@ -53,8 +53,10 @@ def test_crs_agrees_with_oracle_on_every_combination() -> None:
                             )
                             result = grade_crs(inputs)
                             expected = oracle_crs(
-                                temp, attributed, previously, given, hypotension, names,
-                                None if device is None else device.value, flow,
+                                temperature=temp, attributed=attributed,
+                                previously_diagnosed=previously, drug_given=given,
+                                hypotension=hypotension, vasopressors=names,
+                                device=None if device is None else device.value, flow=flow,
                             )
                             got = None if result is None else result.grade
                             if got != expected and (result is not None or expected != 0):
@@ -93,11 +95,11 @@ def _icans_grid(tool: str) -> int:
                 )
                 continue
             grade, missing = oracle_icans(
-                tool, score, None if unable is None else unable.value,
-                None if level is None else level.value, sedated,
-                None if seizure is None else seizure.value,
-                None if motor is None else motor.value,
-                None if oedema is None else oedema.value,
+                tool=tool, score=score, unable=None if unable is None else unable.value,
+                consciousness=None if level is None else level.value, sedated=sedated,
+                seizure=None if seizure is None else seizure.value,
+                motor=None if motor is None else motor.value,
+                oedema=None if oedema is None else oedema.value,
             )
             if (result.grade, set(result.missing), result.tool) != (grade, missing, tool):
                 disagreements.append(f"{fields}: engine {result}, oracle {grade} {missing}")
