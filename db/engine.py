@@ -51,7 +51,8 @@ def _configure_sqlite(engine: Engine) -> None:
             # busy_timeout first: switching to WAL needs a lock another process may hold.
             cur.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
             mode = cur.execute("PRAGMA journal_mode = WAL").fetchone()
-            if mode is None or str(mode[0]).lower() != "wal":
+            # An in-memory database (tests, tools) has no journal file: "memory" is right.
+            if mode is None or str(mode[0]).lower() not in ("wal", "memory"):
                 raise RuntimeError(
                     f"SQLite refused WAL mode (journal_mode={mode and mode[0]}); "
                     "is the database on a network share or read-only medium?"
@@ -83,10 +84,14 @@ class Database:
     """
 
     def __init__(self, url: str, *, echo: bool = False) -> None:
+        parsed = make_url(url)
+        if parsed.drivername in ("postgresql", "postgres"):
+            # A bare postgresql:// would pick psycopg2, which is not installed: use psycopg 3.
+            parsed = parsed.set(drivername="postgresql+psycopg")
+            url = parsed.render_as_string(hide_password=False)
         self.url = url
         # What `db.migrate.open_database` did to the schema (a MigrationOutcome), if it ran.
         self.migration: Any = None
-        parsed = make_url(url)
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
         self.is_postgresql = parsed.get_backend_name() == "postgresql"
         kwargs: dict[str, Any] = {"echo": echo}

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from alembic import context
-from sqlalchemy import create_engine, text
+from sqlalchemy import JSON, create_engine, text
 from sqlalchemy.types import TypeDecorator
 
 from db.models import Base
@@ -23,13 +23,15 @@ target_metadata = Base.metadata
 
 
 def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
-    """Write a project column type (e.g. UtcDateTime) as the plain type it stores.
+    """Write a column type as the plain SQL type it stores (e.g. UtcDateTime -> DateTime).
 
     Migrations then never import project code that may change later; the Python-side
     behaviour (aware UTC in and out) lives in db.types and applies at run time.
     """
     if type_ == "type" and isinstance(obj, TypeDecorator):
         return f"sa.{obj.impl_instance!r}"
+    if type_ == "type" and type(obj) is JSON:
+        return "sa.JSON()"  # none_as_null and the like act in Python only: not schema
     return False
 
 
