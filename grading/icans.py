@@ -213,23 +213,6 @@ def _capd_items_total(items: tuple[tuple[CapdItem, CapdAnswer], ...]) -> int | N
     return total
 
 
-def _has_ice_input(i: AssessmentInputs) -> bool:
-    return i.ice_score is not None or i.ice_items is not None or i.ice_unable_reason is not None
-
-
-def _has_capd_input(i: AssessmentInputs) -> bool:
-    return (
-        i.capd_score is not None or i.capd_items is not None or i.capd_unable_reason is not None
-    )
-
-
-def choose_capd(i: AssessmentInputs) -> bool:
-    """The tool for these inputs: RULES I1, or, with no age recorded, the tool entered."""
-    if i.age_years is None and not i.developmental_delay:
-        return _has_capd_input(i) and not _has_ice_input(i)
-    return uses_capd(i.age_years, i.developmental_delay)
-
-
 _INCOMPLETE = -1  # total of a CAPD whose items are incomplete
 _IcansKey = tuple[
     bool,  # CAPD (else ICE)
@@ -266,7 +249,7 @@ def grade_icans(i: AssessmentInputs) -> IcansResult | None:
         and not has_ice and not has_capd and not other_cause
     ):
         return None
-    # RULES I1 (choose_capd, inlined)
+    # RULES I1; with no age recorded, the tool that was entered
     age = i.age_years
     if i.developmental_delay:
         capd_tool = True
@@ -334,7 +317,9 @@ def _evaluate(  # noqa: PLR0917 - the memo key, spread
         else:
             capd = total
             row = _CAPD.get(capd)
-            grade, why = row if row is not None else (3, f"{DOMAIN_CAPD}: CAPD {capd}")
+            grade, why = row if row is not None else (
+                _capd_grade(capd), f"{DOMAIN_CAPD}: CAPD {capd}"
+            )
             if grade:
                 reasons.append(why)
     else:
