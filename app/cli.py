@@ -100,15 +100,27 @@ def _report_actor() -> Actor:
 
 
 def main(argv: Sequence[str]) -> int:
+    from app.products import ProductTableError
+    from db.migrate import DatabaseError
+
     args = _parser().parse_args(argv)
     try:
         return _dispatch(args)
-    except ServiceError as error:
+    except (ServiceError, DatabaseError, ProductTableError, OSError, ValueError) as error:
+        # One clear sentence, never a traceback: the user can act on it.
         print(f"error: {error}", file=sys.stderr)
+        if args.command is None and not args.smoke:
+            _show_startup_error(str(error))
         return 2
-    except (OSError, ValueError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+
+
+def _show_startup_error(message: str) -> None:
+    """Someone who double-clicked the app sees why it did not open."""
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    app = QApplication.instance() or QApplication([])
+    QMessageBox.critical(None, "CAR-T ward monitor cannot start", message)
+    del app
 
 
 def _dispatch(args: argparse.Namespace) -> int:

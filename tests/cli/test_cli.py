@@ -14,7 +14,9 @@ import pytest
 PASSWORD = "correct-horse-battery"
 
 
-def run_app(url: str, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run_app(
+    url: str, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     full_env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "app", "--database", url, *args],
@@ -84,6 +86,7 @@ def test_import_refuses_a_wrong_password_and_stores_nothing(ward_url: str, tmp_p
                    env={"CARWARD_PASSWORD": "wrong-password!"})  # fmt: skip
     assert done.returncode == 2
     assert "error:" in done.stderr
+    assert "Traceback" not in done.stderr
 
 
 def test_import_of_a_missing_file_says_so(ward_url: str, tmp_path: Path) -> None:
@@ -135,4 +138,14 @@ def test_a_database_newer_than_the_code_is_refused_untouched(tmp_path: Path) -> 
     done = run_app(f"sqlite:///{path}", "--smoke")
     assert done.returncode != 0
     assert "newer" in done.stderr
+    assert "Traceback" not in done.stderr
     assert path.read_bytes() == before
+
+
+def test_a_malformed_product_table_is_refused_with_its_line(ward_url: str, tmp_path: Path) -> None:
+    products = tmp_path / "products.json"
+    products.write_text('{"format": 1,\n "products": [\n  {"code": }\n]}\n', encoding="utf-8")
+    done = run_app(ward_url, "--smoke", env={"CARWARD_PRODUCTS_FILE": str(products)})
+    assert done.returncode == 2
+    assert "line 3" in done.stderr
+    assert "Traceback" not in done.stderr
