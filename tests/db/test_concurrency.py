@@ -11,6 +11,7 @@ import multiprocessing
 import traceback
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import func, select
 
 from db.engine import Database
@@ -74,3 +75,51 @@ def test_concurrent_writers_on_one_sqlite_file(sqlite_db_url: str):
         assert sorted(e.after["seen"] for e in events) == list(range(PROCESSES * TRANSACTIONS))
     finally:
         database.dispose()
+
+
+def _opener(url: str, start: object, results: object) -> None:
+    from db.migrate import open_database
+
+    try:
+        start.wait(30)  # type: ignore[attr-defined]
+        database = open_database(url)
+        results.put(("ok", database.migration.from_revision))  # type: ignore[attr-defined]
+        database.dispose()
+    except Exception:
+        results.put(("error", traceback.format_exc()))  # type: ignore[attr-defined]
+
+
+def _open_together(url: str, copies: int) -> list[tuple[str, object]]:
+    mp = multiprocessing.get_context("spawn")
+    start = mp.Event()
+    results = mp.Queue()
+    procs = [mp.Process(target=_opener, args=(url, start, results)) for _ in range(copies)]
+    for proc in procs:
+        proc.start()
+    start.set()
+    outcome = [results.get(timeout=120) for _ in procs]
+    for proc in procs:
+        proc.join(60)
+    results.close()
+    results.join_thread()
+    return outcome
+
+
+def test_several_copies_starting_on_a_new_sqlite_file_create_it_once(empty_sqlite_url: str):
+    from db.migrate import current_revision, head_revision
+
+    outcome = _open_together(empty_sqlite_url, 3)
+    assert [status for status, _ in outcome] == ["ok"] * 3, outcome
+    # Exactly one of them created the schema; the others found it at head.
+    assert sorted(str(rev) for _, rev in outcome) == sorted(["None"] + [head_revision()] * 2)
+    assert current_revision(empty_sqlite_url) == head_revision()
+
+
+@pytest.mark.postgres
+def test_several_copies_starting_on_a_new_postgresql_database_create_it_once(pg_url: str):
+    from db.migrate import current_revision, head_revision
+
+    outcome = _open_together(pg_url, 3)
+    assert [status for status, _ in outcome] == ["ok"] * 3, outcome
+    assert sorted(str(rev) for _, rev in outcome) == sorted(["None"] + [head_revision()] * 2)
+    assert current_revision(pg_url) == head_revision()

@@ -328,9 +328,7 @@ def test_regenerating_writes_one_clean_script_that_matches_the_models(
     from db.check_migrations import compare_with_models
 
     folder = tmp_path / "migrations"
-    shutil.copytree(
-        db.migrate.MIGRATIONS_DIR, folder, ignore=shutil.ignore_patterns("__pycache__")
-    )
+    shutil.copytree(db.migrate.MIGRATIONS_DIR, folder, ignore=shutil.ignore_patterns("__pycache__"))
     (folder / "versions" / "0099_stray.py").write_text("# removed by the command\n")
     monkeypatch.setattr(db.migrate, "MIGRATIONS_DIR", folder)
     monkeypatch.setattr(regen, "VERSIONS_DIR", folder / "versions")
