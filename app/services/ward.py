@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from app.actor import Actor
@@ -38,7 +39,7 @@ from app.rows import (
     WardRow,
 )
 from app.services.administrations import to_administration_row
-from app.services.alerts import _aware, due_status, open_alerts_for, to_alert_row
+from app.services.alerts import due_status, open_alerts_for, to_alert_row
 from app.services.assessments import day_of, to_assessment_row
 from app.services.history import (
     CORTICOSTEROIDS,
@@ -84,8 +85,47 @@ def _tocilizumab_status(
 # --- the ward board ---------------------------------------------------------------------
 
 
+@dataclass
+class _EpisodeScan:
+    """What the board needs from one episode's current assessments, in one pass."""
+
+    max_crs: int | None = None
+    max_icans: int | None = None
+    max_crs_day: int | None = None
+    max_icans_day: int | None = None
+    last_at: datetime | None = None
+    last_id: int | None = None
+    last: Any = None
+    last_ice_at: datetime | None = None
+    last_positive_at: datetime | None = None
+
+
+def _scan(rows: Sequence[Any], infused_at: datetime, tz: ZoneInfo) -> _EpisodeScan:
+    """rows in assessed_at order: maxima and the first day each was reached, the last row,
+    the last encephalopathy screen and the last positive grade (RULES E4 inputs)."""
+    scan = _EpisodeScan()
+    for r in rows:
+        if r.crs_grade is not None and (scan.max_crs is None or r.crs_grade > scan.max_crs):
+            scan.max_crs = r.crs_grade
+            scan.max_crs_day = day_number(infused_at, r.assessed_at, tz) if r.crs_grade else None
+        if r.icans_grade is not None and (scan.max_icans is None or r.icans_grade > scan.max_icans):
+            scan.max_icans = r.icans_grade
+            scan.max_icans_day = (
+                day_number(infused_at, r.assessed_at, tz) if r.icans_grade else None
+            )
+        if r.encephalopathy:
+            scan.last_ice_at = r.assessed_at
+        if (r.crs_grade or 0) >= 1 or (r.icans_grade or 0) >= 1:
+            scan.last_positive_at = r.assessed_at
+        scan.last = r
+        scan.last_at = r.assessed_at
+    return scan
+
+
 def list_ward(ctx: AppContext, actor: Actor, ward: str | None = None) -> list[WardRow]:
-    """One row per active episode, in bed order."""
+    """One row per active episode, in bed order. Four queries whatever the ward size:
+    episodes, their current assessments (narrow columns, one pass), open alerts, and the
+    tocilizumab status (its module's own few queries)."""
     require(actor, Action.VIEW_WARD)
     now = ctx.clock()
     tz = ctx.tz
@@ -93,7 +133,7 @@ def list_ward(ctx: AppContext, actor: Actor, ward: str | None = None) -> list[Wa
         q = (
             select(Episode, Patient)
             .join(Patient, Patient.id == Episode.patient_id)
-            .where(Episode.status == "active")
+            .where(Episode.status == "active", Episode.infused_at.is_not(None))
         )
         if ward is not None:
             q = q.where(Episode.ward == ward)
@@ -102,129 +142,94 @@ def list_ward(ctx: AppContext, actor: Actor, ward: str | None = None) -> list[Wa
             return []
         episodes = [e for e, _p in pairs]
         ids = [e.id for e in episodes]
-        base = and_(
-            Assessment.episode_id.in_(ids),
-            Assessment.status == "current",
-            Assessment.is_baseline.is_(False),
-        )
         encephalopathy = or_(
             Assessment.ice_score.is_not(None),
             Assessment.capd_score.is_not(None),
             Assessment.ice_unable_reason.is_not(None),
             Assessment.capd_unable_reason.is_not(None),
         )
-        aggregates = {
-            r[0]: r[1:]
-            for r in session.execute(
-                select(
-                    Assessment.episode_id,
-                    func.max(Assessment.crs_grade),
-                    func.max(Assessment.icans_grade),
-                    func.max(Assessment.assessed_at),
-                    func.max(case((encephalopathy, Assessment.assessed_at))),
-                )
-                .where(base)
-                .group_by(Assessment.episode_id)
-            ).all()
-        }
-        ranked = (
-            select(
-                Assessment.episode_id,
-                Assessment.crs_grade,
-                Assessment.icans_grade,
-                Assessment.icans_missing,
-                Assessment.news2_total,
-                Assessment.news2_risk,
-                func.row_number()
-                .over(
-                    partition_by=Assessment.episode_id,
-                    order_by=(Assessment.assessed_at.desc(), Assessment.id.desc()),
-                )
-                .label("rank"),
-            )
-            .where(base)
-            .subquery()
-        )
-        latest = {
-            r.episode_id: r for r in session.execute(select(ranked).where(ranked.c.rank == 1)).all()
-        }
-        positives: dict[int, list[tuple[datetime, int | None, int | None]]] = {}
+        by_episode: dict[int, list[Any]] = {}
         for r in session.execute(
             select(
                 Assessment.episode_id,
+                Assessment.id,
                 Assessment.assessed_at,
                 Assessment.crs_grade,
                 Assessment.icans_grade,
+                Assessment.news2_total,
+                Assessment.news2_risk,
+                encephalopathy.label("encephalopathy"),
             )
-            .where(base, or_(Assessment.crs_grade >= 1, Assessment.icans_grade >= 1))
-            .order_by(Assessment.assessed_at)
-        ).all():
-            positives.setdefault(r[0], []).append((r[1], r[2], r[3]))
+            .where(
+                Assessment.episode_id.in_(ids),
+                Assessment.status == "current",
+                Assessment.is_baseline.is_(False),
+            )
+            .order_by(Assessment.episode_id, Assessment.assessed_at, Assessment.id)
+        ):
+            by_episode.setdefault(r.episode_id, []).append(r)
+        scans = {
+            e.id: _scan(by_episode.get(e.id, ()), cast(datetime, e.infused_at), tz)
+            for e in episodes
+        }
+        last_ids = [s.last.id for s in scans.values() if s.last is not None]
+        at_least = set()
+        if last_ids:  # RULES I8 "≥ N" of the current grade: only the last rows' JSON
+            at_least = {
+                i
+                for i, missing in session.execute(
+                    select(Assessment.id, Assessment.icans_missing).where(
+                        Assessment.id.in_(last_ids)
+                    )
+                )
+                if missing
+            }
         alerts = open_alerts_for(session, ids, now)
         tocilizumab = _tocilizumab_status(session, episodes, now)
 
-        rows = []
-        today = now.astimezone(tz).date()
-        for episode, patient in pairs:
-            agg = aggregates.get(episode.id)
-            max_crs, max_icans, last_at, last_ice = agg if agg else (None, None, None, None)
-            last_at, last_ice = _aware(last_at), _aware(last_ice)
-            pos = positives.get(episode.id, [])
-            assert episode.infused_at is not None
-            due = due_status(
-                episode, last_at, last_ice, pos[-1][0] if pos else None, now=now, tz=tz
+    rows = []
+    today = now.astimezone(tz).date()
+    for episode, patient in pairs:
+        assert episode.infused_at is not None
+        scan = scans[episode.id]
+        last = scan.last
+        due = due_status(
+            episode, scan.last_at, scan.last_ice_at, scan.last_positive_at, now=now, tz=tz
+        )
+        rows.append(
+            WardRow(
+                episode_id=episode.id,
+                patient_id=patient.id,
+                ward=episode.ward,
+                bed=episode.bed,
+                patient_name=_patient_name(patient),
+                nhs_number=format_nhs_number(patient.nhs_number),
+                hospital_number=patient.hospital_number,
+                date_of_birth=patient.date_of_birth,
+                age_years=whole_years(patient.date_of_birth, today),
+                product_code=episode.product_code,
+                infused_at=episode.infused_at,
+                day=day_number(episode.infused_at, now, tz),
+                crs_grade=None if last is None else last.crs_grade,
+                icans_grade=None if last is None else last.icans_grade,
+                icans_at_least=last is not None and last.id in at_least,
+                max_crs_grade=scan.max_crs,
+                max_crs_day=scan.max_crs_day,
+                max_icans_grade=scan.max_icans,
+                max_icans_day=scan.max_icans_day,
+                news2_total=None if last is None else last.news2_total,
+                news2_risk=None if last is None else last.news2_risk,
+                last_assessed_at=scan.last_at,
+                next_due_at=due.next_due_at,
+                overdue=due.overdue,
+                open_alerts=tuple(alerts.get(episode.id, ())),
+                tocilizumab=tocilizumab.get(episode.id),
+                nursing_note=episode.nursing_note,
+                version=episode.version,
             )
-            last = latest.get(episode.id)
-            rows.append(
-                WardRow(
-                    episode_id=episode.id,
-                    patient_id=patient.id,
-                    ward=episode.ward,
-                    bed=episode.bed,
-                    patient_name=_patient_name(patient),
-                    nhs_number=format_nhs_number(patient.nhs_number),
-                    hospital_number=patient.hospital_number,
-                    date_of_birth=patient.date_of_birth,
-                    age_years=whole_years(patient.date_of_birth, today),
-                    product_code=episode.product_code,
-                    infused_at=episode.infused_at,
-                    day=day_number(episode.infused_at, now, tz),
-                    crs_grade=None if last is None else last.crs_grade,
-                    icans_grade=None if last is None else last.icans_grade,
-                    icans_at_least=bool(last is not None and last.icans_missing),
-                    max_crs_grade=max_crs,
-                    max_crs_day=_first_day_at(pos, 1, max_crs, episode.infused_at, tz),
-                    max_icans_grade=max_icans,
-                    max_icans_day=_first_day_at(pos, 2, max_icans, episode.infused_at, tz),
-                    news2_total=None if last is None else last.news2_total,
-                    news2_risk=None if last is None else last.news2_risk,
-                    last_assessed_at=last_at,
-                    next_due_at=due.next_due_at,
-                    overdue=due.overdue,
-                    open_alerts=tuple(alerts.get(episode.id, ())),
-                    tocilizumab=tocilizumab.get(episode.id),
-                    nursing_note=episode.nursing_note,
-                    version=episode.version,
-                )
-            )
+        )
     rows.sort(key=lambda r: (_bed_key(r.bed), r.patient_name))
     return rows
-
-
-def _first_day_at(
-    points: list[tuple[datetime, int | None, int | None]],
-    index: int,
-    grade: int | None,
-    infused_at: datetime,
-    tz: ZoneInfo,
-) -> int | None:
-    """Day on which `grade` (≥ 1) was first reached; None for no positive grade."""
-    if not grade:
-        return None
-    for p in points:
-        if p[index] == grade:
-            return day_number(infused_at, p[0], tz)
-    return None
 
 
 # --- one episode ------------------------------------------------------------------------
