@@ -104,6 +104,13 @@ def test_read_refuses_writes_and_leaves_the_connection_writable(database: Databa
             s.scalar(text("SELECT count(*) FROM patient"))
     with database.read() as s:
         assert s.scalar(text("SELECT count(*) FROM patient")) == 3
+    if database.is_postgresql:  # read()'s isolation does not leak into writes
+        with database.read() as s:
+            assert s.scalar(text("SHOW transaction_isolation")) == "repeatable read"
+            assert s.scalar(text("SHOW transaction_read_only")) == "on"
+        with database.transaction() as s:
+            assert s.scalar(text("SHOW transaction_isolation")) == "read committed"
+            assert s.scalar(text("SHOW transaction_read_only")) == "off"
 
 
 def test_rows_stay_usable_after_the_block(database: Database):

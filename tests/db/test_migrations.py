@@ -349,3 +349,10 @@ def test_regenerating_writes_one_clean_script_that_matches_the_models(
         check=False,
     )
     assert lint.returncode == 0, lint.stdout
+
+
+@pytest.mark.postgres
+def test_migrations_match_the_models_on_postgresql_too(pg_url: str):
+    from db.check_migrations import compare_with_models
+
+    assert compare_with_models(pg_url) == []
