@@ -31,14 +31,6 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 # Execution option carried by connections of `Database.read()` sessions.
 _READ_ONLY_OPTION = "carward_read_only"
 
-# What every SQLite connection is set to; tests check these are really in force.
-SQLITE_PRAGMAS: dict[str, str] = {
-    "busy_timeout": str(SQLITE_BUSY_TIMEOUT_MS),
-    "journal_mode": "wal",
-    "synchronous": "2",  # FULL
-    "foreign_keys": "1",
-}
-
 
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")

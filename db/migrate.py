@@ -156,16 +156,23 @@ def _sqlite_peek(path: Path) -> tuple[list[str], list[str]]:
     """(recorded revisions, table names) read without changing a byte of the file."""
     if not path.exists() or path.stat().st_size == 0:
         return [], []
-    with _sqlite_reader(path) as conn:
-        tables = [
-            row[0]
-            for row in conn.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-            )
-        ]
-        revisions: list[str] = []
-        if VERSION_TABLE in tables:
-            revisions = [row[0] for row in conn.execute(f"SELECT version_num FROM {VERSION_TABLE}")]
+    try:
+        with _sqlite_reader(path) as conn:
+            tables = [
+                row[0]
+                for row in conn.execute(
+                    "SELECT name FROM sqlite_master "
+                    "WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+                )
+            ]
+            revisions: list[str] = []
+            if VERSION_TABLE in tables:
+                query = f"SELECT version_num FROM {VERSION_TABLE}"
+                revisions = [row[0] for row in conn.execute(query)]
+    except sqlite3.DatabaseError as error:
+        raise DatabaseError(
+            f"{path} cannot be opened as a SQLite database ({error}); nothing was changed."
+        ) from error
     return revisions, tables
 
 

@@ -292,6 +292,15 @@ def test_a_foreign_sqlite_file_is_refused(tmp_path: Path):
     assert _sha256(path) == digest
 
 
+def test_a_file_that_is_not_a_database_is_refused(tmp_path: Path):
+    path = tmp_path / "notes.sqlite3"
+    path.write_text("not a database, just some text " * 100)
+    digest = _sha256(path)
+    with pytest.raises(db.migrate.DatabaseError, match="cannot be opened as a SQLite database"):
+        open_database(f"sqlite:///{path}")
+    assert _sha256(path) == digest
+
+
 # --- The developer checks --------------------------------------------------------------------
 
 
