@@ -52,6 +52,7 @@ import shutil
 import socket
 import sqlite3
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -139,13 +140,19 @@ class PostgresServer:
     def __init__(self, bin_dir: Path) -> None:
         self.bin_dir = bin_dir
         self.as_root = os.geteuid() == 0
-        self.root = Path(tempfile.mkdtemp(prefix="carward-pg-"))
+        # Short and world-traversable: the unix socket path has a ~100-byte limit, and as
+        # root the `postgres` user must reach the folder (a private TMPDIR would not do).
+        base = tempfile.gettempdir()
+        if self.as_root or len(base) > 40:
+            base = "/tmp"
+        self.root = Path(tempfile.mkdtemp(prefix="carward-pg-", dir=base))
         self.data = self.root / "data"
         self.log = self.root / "server.log"
         self.port = 0
         self.running = False
         self._counter = 0
         self._reset_connections: dict[str, Any] = {}
+        self._watchdog: subprocess.Popen[bytes] | None = None
         if self.as_root:
             try:
                 account = pwd.getpwnam(PG_SUPERUSER)
@@ -209,8 +216,22 @@ class PostgresServer:
                 time.sleep(0.2)
                 continue
             self.running = True
+            self._start_watchdog()
             return
         raise RuntimeError(f"the throwaway PostgreSQL server did not start: {last_error}")
+
+    def _start_watchdog(self) -> None:
+        """A detached helper that stops the server if this test process dies (SIGKILL, a
+        session time limit): nothing is left running on a machine that is kept."""
+        stop = self._cmd("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
+        self._watchdog = subprocess.Popen(
+            [sys.executable, "-c", _WATCHDOG, str(os.getpid()), str(self.root), *stop],
+            cwd=self.root,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
 
     def stop(self) -> None:
         for conn in self._reset_connections.values():
@@ -222,6 +243,10 @@ class PostgresServer:
                 self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
             self.running = False
         shutil.rmtree(self.root, ignore_errors=True)
+        if self._watchdog is not None:  # no longer needed: the server is gone
+            self._watchdog.kill()
+            self._watchdog.wait(10)
+            self._watchdog = None
 
     # -- databases --------------------------------------------------------------------------
 
@@ -252,6 +277,25 @@ class PostgresServer:
         with self.admin() as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
         return self.url(name)
+
+
+_WATCHDOG = """
+import os, shutil, subprocess, sys, time
+parent, root, stop = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
+while True:
+    try:
+        os.kill(parent, 0)
+    except ProcessLookupError:
+        break
+    except PermissionError:
+        pass
+    if not os.path.isdir(root):
+        sys.exit(0)  # stopped and removed normally
+    time.sleep(1)
+if os.path.isdir(root):
+    subprocess.run(stop, cwd="/", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    shutil.rmtree(root, ignore_errors=True)
+"""
 
 
 @pytest.fixture(scope="session")
