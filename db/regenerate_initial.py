@@ -78,8 +78,16 @@ def regenerate_initial() -> Path:
     return path
 
 
+def next_revision_id() -> str | None:
+    """ "0002" after "0001": numbered revisions sort in the order they apply."""
+    head = script_directory().get_current_head()
+    if head is None:
+        return INITIAL_REVISION
+    return f"{int(head) + 1:04d}" if head.isdigit() else None
+
+
 def add_revision(message: str) -> Path:
-    path = _autogenerate(message, None, upgrade_first=True)
+    path = _autogenerate(message, next_revision_id(), upgrade_first=True)
     _ruff_format(path)
     return path
 

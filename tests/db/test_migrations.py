@@ -365,3 +365,38 @@ def test_migrations_match_the_models_on_postgresql_too(pg_url: str):
     from db.check_migrations import compare_with_models
 
     assert compare_with_models(pg_url) == []
+
+
+def test_new_revision_for_a_model_change(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """`python -m db.regenerate_initial --new MESSAGE` (on a copy): numbered, complete."""
+    import db.regenerate_initial as regen
+    from db.check_migrations import compare_with_models
+
+    folder = tmp_path / "migrations"
+    shutil.copytree(db.migrate.MIGRATIONS_DIR, folder, ignore=shutil.ignore_patterns("__pycache__"))
+    old_head = head_revision()
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    database = open_database(url)  # a database of the current release, with data
+    _seed(database)
+    database.dispose()
+
+    monkeypatch.setattr(db.migrate, "MIGRATIONS_DIR", folder)
+    monkeypatch.setattr(regen, "VERSIONS_DIR", folder / "versions")
+    extra = Table("brand_new", Base.metadata, Column("id", Integer, primary_key=True))
+    try:
+        path = regen.add_revision("add brand new")
+        new_head = f"{int(old_head) + 1:04d}"
+        assert path.name == f"{new_head}_add_brand_new.py"
+        assert head_revision() == new_head
+        assert compare_with_models() == []
+        database = open_database(url)
+        try:
+            assert database.migration.from_revision == old_head
+            assert database.migration.backup is not None
+            with database.read() as s:
+                assert s.scalar(text("SELECT count(*) FROM brand_new")) == 0
+                assert s.scalar(select(func.count()).select_from(Episode)) == 1
+        finally:
+            database.dispose()
+    finally:
+        Base.metadata.remove(extra)
