@@ -12,8 +12,8 @@ tests):
 - `sqlite_database` -- the same on SQLite only (for tests that need a file, e.g. pragmas).
 - `sqlite_db_url` -- URL of that migrated, empty SQLite file (no Database opened).
 - `empty_sqlite_url` -- URL of a SQLite file that does not exist yet (not migrated).
-- `pg_url` -- URL of a brand-new, empty, *unmigrated* PostgreSQL database (marks the test as
-  needing the server; mark the test `@pytest.mark.postgres` too).
+- `pg_url` -- URL of a brand-new, empty, *unmigrated* PostgreSQL database. Tests using it
+  (or `postgres_server`) get the `postgres` marker automatically.
 - `postgres_server` -- the session's throwaway PostgreSQL server (`.url(dbname)`,
   `.create_database()`, `.admin()` for an autocommit psycopg connection).
 
@@ -37,8 +37,9 @@ How the databases are made, and why it is fast:
   (/usr/lib/postgresql/<version>/bin; `CARWARD_PG_BIN` overrides): `make test` installs it.
   Missing binaries FAIL the PostgreSQL tests rather than skip them. The database behind
   `db_url` is migrated once per session and emptied before each test (rows deleted,
-  sequences restarted: ids start at 1 again). The server is stopped and
-  its folder deleted at the end of the session.
+  sequences restarted: ids start at 1 again); sessions a test left open are ended first.
+  The server is stopped and its folder deleted at the end of the session (a watchdog
+  process does it if the test run is killed).
 """
 
 from __future__ import annotations
@@ -63,6 +64,16 @@ import pytest
 
 from db.engine import Database
 from tests.fakes import FakeClock
+
+_PG_FIXTURES = {"pg_url", "postgres_server", "_pg_migrated"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that ask for the PostgreSQL server carry the `postgres` marker."""
+    for item in items:
+        if _PG_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.postgres)
+
 
 # --------------------------------------------------------------------------------------------
 # Isolation from the machine
