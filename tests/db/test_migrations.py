@@ -400,3 +400,32 @@ def test_new_revision_for_a_model_change(tmp_path: Path, monkeypatch: pytest.Mon
             database.dispose()
     finally:
         Base.metadata.remove(extra)
+
+
+def test_backup_is_a_consistent_copy_of_a_live_database(sqlite_db_url: str, tmp_path: Path):
+    """What a file copy gets wrong: rows committed but still only in the WAL are included,
+    and a writer's uncommitted rows are not; the writer's lock does not block the backup."""
+    path = sqlite_file(sqlite_db_url)
+    assert path is not None
+    writer = sqlite3.connect(path, isolation_level=None)
+    try:
+        writer.execute("PRAGMA journal_mode = WAL")
+        writer.execute("PRAGMA wal_autocheckpoint = 0")  # keep committed pages in the WAL
+        writer.execute(
+            "INSERT INTO patient (hospital_number, family_name, given_name, date_of_birth, "
+            "sex, created_at, version, updated_by) "
+            "VALUES ('H1', 'Committed', 'A', '1970-01-01', 'female', '2026-03-10', 1, '')"
+        )
+        assert (tmp_path / "carward.sqlite3-wal").stat().st_size > 0
+        writer.execute("BEGIN IMMEDIATE")
+        writer.execute(
+            "INSERT INTO patient (hospital_number, family_name, given_name, date_of_birth, "
+            "sex, created_at, version, updated_by) "
+            "VALUES ('H2', 'Uncommitted', 'B', '1970-01-01', 'male', '2026-03-10', 1, '')"
+        )
+        target = db.migrate.backup_sqlite(path, tmp_path / "copy.sqlite3")
+        writer.execute("ROLLBACK")
+    finally:
+        writer.close()
+    with closing(sqlite3.connect(target)) as conn:
+        assert conn.execute("SELECT family_name FROM patient").fetchall() == [("Committed",)]
