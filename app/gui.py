@@ -1,8 +1,10 @@
 """QApplication bootstrap (ARCHITECTURE: `app/` may hold it in its own module).
 
 - `run_gui(ctx, demo=False, *, actor=None, login=None, dialogs=None) -> int`: the ward
-  application. The actor comes from the login (the caller passes an Actor, or a `login`
-  callable that shows the login dialog and returns one, or None to quit).
+  application. By default a `widgets.session_shell.SessionShell` runs the session: the
+  first-administrator set-up on an empty record, the login, the idle lock
+  (CARWARD_IDLE_MINUTES, default 5) and "switch user". A caller may instead pass an Actor
+  (or a `login` callable returning one, or None to quit) to skip the shell.
 - `smoke(ctx) -> int`: build the main window on the database, render it once, exit 0.
 - `screenshots(ctx, out_dir) -> list[Path]`: PNGs of the main screens on the current
   database (the CLI seeds the demo ward first).
@@ -62,6 +64,23 @@ def build_main_window(
     return window
 
 
+def window_factory(ctx: AppContext, *, demo: bool = False, dialogs: Any = None,
+                   synchronous: bool = False, settings: Any = None,
+                   poll_ms: int | None = None) -> Callable[[Actor], MainWindow]:
+    """How the session builds the main window for each user who logs in."""
+
+    def make(actor: Actor) -> MainWindow:
+        hooks = dialogs
+        if hooks is None:
+            from widgets.dialogs import Dialogs
+
+            hooks = Dialogs(ctx, actor)
+        return build_main_window(ctx, actor, synchronous=synchronous, dialogs=hooks,
+                                 settings=settings, demo=demo, poll_ms=poll_ms)
+
+    return make
+
+
 def run_gui(
     ctx: AppContext,
     demo: bool = False,
@@ -70,20 +89,30 @@ def run_gui(
     login: Callable[[], Actor | None] | None = None,
     dialogs: Any = None,
 ) -> int:
+    import socket
+
+    from app.ui_settings import UiSettings
+    from widgets.session_shell import SessionShell, idle_minutes_from_env
+
+    idle_minutes = idle_minutes_from_env()  # a bad value stops here, before any window
     app = _application()
+    make = window_factory(ctx, demo=demo, dialogs=dialogs, settings=UiSettings())
     if actor is None and login is not None:
         actor = login()
-    if actor is None:
-        if login is not None:
+        if actor is None:
             return 0  # the user closed the login dialog
-        raise ValueError("run_gui needs the logged-in actor (or a login callable)")
-    from app.ui_settings import UiSettings
-
-    window = build_main_window(ctx, actor, synchronous=False, dialogs=dialogs,
-                               settings=UiSettings(), demo=demo)
-    window.show()
+    if actor is not None:
+        window = make(actor)
+        window.show()
+        code = int(app.exec())
+        window.executor.shutdown()
+        return code
+    shell = SessionShell(ctx, make, workstation=socket.gethostname(),
+                         idle_minutes=idle_minutes)
+    if not shell.start():
+        return 0  # set-up or login cancelled: nothing to do
     code = int(app.exec())
-    window.executor.shutdown()
+    shell.shutdown()
     return code
 
 

@@ -14,11 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QDialog,
+    QFileDialog,
     QInputDialog,
     QLabel,
     QMainWindow,
@@ -33,6 +36,7 @@ from app.clock import format_local
 from app.context import AppContext
 from app.errors import ServiceError
 from app.executor import Executor
+from app.permissions import Action, denial_message, is_allowed
 from app.rows import AlertRow, AssessmentRow, EpisodeHeader, Timeline, TrendRow, WardRow
 from app.services import alerts as alert_service
 from app.services import assessments as assessment_service
@@ -59,6 +63,7 @@ class DialogHooks(Protocol):
     def record_administration(self, parent: QWidget, episode_id: int) -> bool: ...
     def record_discharge(self, parent: QWidget, episode_id: int) -> bool: ...
     def record_death(self, parent: QWidget, episode_id: int) -> bool: ...
+    def stock_panel(self, parent: QWidget) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -78,6 +83,10 @@ def saved_summary(row: AssessmentRow, tz: Any) -> str:
 
 
 class MainWindow(QMainWindow):
+    # The session (widgets.session_shell) answers these: back to the login, or lock now.
+    switch_user_requested = Signal()
+    lock_requested = Signal()
+
     def __init__(
         self,
         ctx: AppContext,
@@ -100,6 +109,13 @@ class MainWindow(QMainWindow):
         self._polling = False
         self._pending_day: int | None = None
         self.escalation_dialog: EscalationDialog | None = None
+        self.print_preview: QDialog | None = None
+        self.audit_window: QWidget | None = None
+        self.role_page: QWidget | None = None
+        self._covered: QWidget | None = None  # the page hidden under the lock screen
+        # Nurses and haematologists see the ward; a pharmacist lands on the stock panel and
+        # an administrator on user management, neither ever loads clinical data (SAFETY.md).
+        self.clinical = is_allowed(actor, Action.VIEW_WARD)
         self.setWindowTitle("CAR-T ward monitor" + (" — DEMO DATA" if demo else ""))
         self.setObjectName("mainWindow")
 
@@ -115,7 +131,11 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.patient_view, "Patient")
         self.tabs.setTabEnabled(TAB_PATIENT, False)
         self.tabs.currentChanged.connect(self._tab_changed)
-        self.setCentralWidget(self.tabs)
+        if self.clinical:
+            self.setCentralWidget(self.tabs)
+        else:
+            self.role_page = self._build_role_page()
+            self.setCentralWidget(self.role_page)
 
         self.board.open_episode.connect(self.open_episode)
         self.alerts_panel.open_episode.connect(self.open_episode)
@@ -127,7 +147,9 @@ class MainWindow(QMainWindow):
         self.patient_view.timeline_view.error_requested.connect(self.entered_in_error)
 
         self._build_actions()
-        self.user_label = QLabel(f"Signed in as {actor.label} · workstation {actor.workstation}")
+        self.user_label = QLabel(
+            f"Signed in as {actor.username} · role: {actor.role.value} · "
+            f"workstation {actor.workstation}")
         self.user_label.setObjectName("userLabel")
         self.refresh_label = QLabel()
         self.statusBar().addWidget(self.user_label, 1)
@@ -136,7 +158,7 @@ class MainWindow(QMainWindow):
         self.poll_timer = QTimer(self)
         self.poll_timer.setInterval(poll_ms)
         self.poll_timer.timeout.connect(self.refresh)
-        if poll_ms > 0:
+        if poll_ms > 0 and self.clinical:
             self.poll_timer.start()
         self._restore_settings()
 
@@ -186,12 +208,18 @@ class MainWindow(QMainWindow):
                                "Ctrl+3")
         self.patient_action = a("&Patient", self._show_patient_tab, "Ctrl+4")
         self.find_action = a("&Find patient", self._find, "Ctrl+F")
+        self.switch_user_action = a("S&witch user", self.switch_user_requested.emit,
+                                    "Ctrl+Shift+L", "Back to the login: the next person signs in")
+        self.lock_action = a("&Lock screen", self.lock_requested.emit, "Ctrl+L",
+                             "Hide patient data now; unlock with your password or PIN")
         self.quit_action = a("&Quit", self.close, "Ctrl+Q")
         self.assess_action = a("New &assessment", self._new_assessment, "Ctrl+N",
                                "Enter an observation set for the open patient")
         self.discussion_action = a("Record critical-care &discussion…", self._discussion_current,
                                    "Ctrl+Shift+D")
         self.ack_action = a("Ac&knowledge alert", self._acknowledge_current, "Ctrl+Shift+K")
+        self.resolve_action = a("Resol&ve alert…", self._resolve_current, "",
+                                "Close the open patient's alert with a reason")
         self.export_action = a("&Export trajectories PNG…", self._export_png, "Ctrl+E")
         self.register_action = a("&Register patient…", self._hook("register_patient", False),
                                  "Ctrl+R")
@@ -199,15 +227,27 @@ class MainWindow(QMainWindow):
                              "Ctrl+G")
         self.discharge_action = a("Record disc&harge…", self._hook("record_discharge", True))
         self.death_action = a("Record d&eath…", self._hook("record_death", True))
+        self.stock_action = a("Tocilizumab &stock…", self._hook("stock_panel", False), "",
+                              "Vials by strength, batch and expiry")
+        self.print_handover_action = a("Print &handover…", self.print_handover, "Ctrl+P",
+                                       "Preview, print or save the ward handover sheet")
+        self.summary_action = a("Patient &summary…", self.print_patient_summary, "",
+                                "Preview, print or save the open patient's day 0-28 course")
+        self.registry_action = a("Re&gistry export…", self.registry_export, "",
+                                 "Identifiable CSV for the CAR-T registries")
+        self.audit_action = a("Audit &trail…", self.open_audit_viewer, "",
+                              "Who did what, with before and after")
+        self.about_action = a("&About", self._about)
         for action, name in ((self.register_action, "register_patient"),
                              (self.drug_action, "record_administration"),
                              (self.discharge_action, "record_discharge"),
-                             (self.death_action, "record_death")):
+                             (self.death_action, "record_death"),
+                             (self.stock_action, "stock_panel")):
             available = getattr(self.dialogs, name, None) is not None
             action.setEnabled(available)
             if not available:
                 action.setToolTip(action.toolTip() + " — not available in this build")
-        self.about_action = a("&About", self._about)
+        self._apply_permissions()
 
         menus = self.menuBar()
         ward = menus.addMenu("&Ward")
@@ -215,27 +255,97 @@ class MainWindow(QMainWindow):
                        self.trends_action, self.patient_action, self.find_action):
             ward.addAction(action)
         ward.addSeparator()
+        ward.addAction(self.switch_user_action)
+        ward.addAction(self.lock_action)
         ward.addAction(self.quit_action)
         record = menus.addMenu("Re&cord")
-        for action in (self.assess_action, self.discussion_action, self.ack_action):
+        for action in (self.assess_action, self.discussion_action, self.ack_action,
+                       self.resolve_action):
             record.addAction(action)
         record.addSeparator()
         for action in (self.register_action, self.drug_action, self.discharge_action,
-                       self.death_action):
+                       self.death_action, self.stock_action):
             record.addAction(action)
         record.addSeparator()
         record.addAction(self.export_action)
+        reports = menus.addMenu("&Print")
+        for action in (self.print_handover_action, self.summary_action, self.registry_action):
+            reports.addAction(action)
         info = menus.addMenu("&Info")
+        info.addAction(self.audit_action)
         info.addAction(self.about_action)
+        for menu in (ward, record, reports, info):
+            menu.setToolTipsVisible(True)  # a disabled entry says why
 
         toolbar = QToolBar("Main toolbar")
         toolbar.setObjectName("mainToolbar")
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        for action in (self.refresh_action, self.board_action, self.alerts_action,
-                       self.trends_action, self.patient_action, self.assess_action,
-                       self.discussion_action, self.register_action, self.drug_action):
-            toolbar.addAction(action)
+        if self.clinical:
+            for action in (self.refresh_action, self.board_action, self.alerts_action,
+                           self.trends_action, self.patient_action, self.assess_action,
+                           self.discussion_action, self.register_action, self.drug_action,
+                           self.print_handover_action):
+                toolbar.addAction(action)
+            toolbar.addSeparator()
+        toolbar.addAction(self.lock_action)
+        toolbar.addAction(self.switch_user_action)
+        self.toolbar = toolbar
         self.addToolBar(toolbar)
+
+    def permission_map(self) -> dict[QAction, Action]:
+        """Each main action and the permission it needs (SAFETY.md "Who may do what")."""
+        return {
+            self.refresh_action: Action.VIEW_WARD,
+            self.board_action: Action.VIEW_WARD,
+            self.alerts_action: Action.VIEW_WARD,
+            self.trends_action: Action.VIEW_WARD,
+            self.patient_action: Action.VIEW_WARD,
+            self.find_action: Action.VIEW_WARD,
+            self.export_action: Action.VIEW_WARD,
+            self.assess_action: Action.RECORD_ASSESSMENT,
+            self.discussion_action: Action.RECORD_DISCUSSION,
+            self.ack_action: Action.ACKNOWLEDGE_ALERT,
+            self.resolve_action: Action.RESOLVE_ALERT,
+            self.register_action: Action.REGISTER_PATIENT,
+            self.drug_action: Action.RECORD_ADMINISTRATION,
+            self.discharge_action: Action.REGISTER_PATIENT,
+            self.death_action: Action.REGISTER_PATIENT,
+            self.stock_action: Action.VIEW_STOCK,
+            self.print_handover_action: Action.PRINT_HANDOVER,
+            self.summary_action: Action.PRINT_HANDOVER,
+            self.registry_action: Action.REGISTRY_EXPORT,
+            self.audit_action: Action.VIEW_AUDIT,
+        }
+
+    def _apply_permissions(self) -> None:
+        # The services refuse anyway (they are the authority); the GUI mirrors them so
+        # nobody is offered an action only to be told no.
+        for action, needed in self.permission_map().items():
+            if is_allowed(self.actor, needed):
+                continue
+            why = denial_message(self.actor, needed)
+            action.setEnabled(False)
+            action.setToolTip(why)
+            action.setStatusTip(why)
+        if not self.clinical:
+            # A pharmacist's stock panel is the page itself, not a dialog over the ward.
+            self.stock_action.setEnabled(False)
+
+    def _build_role_page(self) -> QWidget:
+        """The page of a role that sees no clinical data: stock (pharmacist) or users."""
+        if is_allowed(self.actor, Action.MANAGE_STOCK):
+            return _embedded_stock_panel(self.ctx, self.actor, self.executor, self)
+        if is_allowed(self.actor, Action.MANAGE_USERS):
+            from app.services import users as user_service
+            from widgets.users_panel import UsersPanel
+
+            ctx, actor = self.ctx, self.actor
+            return UsersPanel(lambda: user_service.list_users(ctx, actor),
+                              lambda **values: user_service.create_user(ctx, actor, **values),
+                              self)
+        page = QLabel("This account's role has no screens yet: ask an administrator.")
+        page.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        return page
 
     # --- polling ------------------------------------------------------------------------------
     def current_episode_id(self) -> int | None:
@@ -255,8 +365,8 @@ class MainWindow(QMainWindow):
         return Snapshot(ward, header, timeline, trend)
 
     def refresh(self) -> None:
-        if self._polling:
-            return  # the previous poll is still running
+        if self._polling or not self.clinical or self._covered is not None:
+            return  # the previous poll is still running, no ward to show, or locked
         self._polling = True
         episode_id = self.patient_view.episode_id
         trends = self.tabs.currentIndex() == TAB_TRENDS
@@ -291,7 +401,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Could not read the ward: {error}", 10000)
 
     def _tab_changed(self, index: int) -> None:
-        if index == TAB_TRENDS:
+        if index == TAB_TRENDS and self.clinical:
             self.executor.submit(lambda: ward_service.trend_grid(self.ctx, self.actor),
                                  self.trend_grid.set_rows, self._show_error)
 
@@ -488,6 +598,174 @@ class MainWindow(QMainWindow):
             self._show_error,
         )
 
+    def _resolve_current(self) -> None:
+        header = self.patient_view.header
+        alert = self._open_critical_alert() or (
+            next(iter(header.open_alerts), None) if header else None)
+        if alert is None:
+            self.statusBar().showMessage("No open alert for this patient.", 5000)
+            return
+        reason = self.ask_reason("Resolve alert", "Why is this alert resolved?")
+        if reason is None:
+            return
+
+        def job() -> AlertRow:
+            return alert_service.resolve_alert(self.ctx, self.actor, alert.id, reason=reason,
+                                               expected_version=alert.version)
+
+        def done(_row: AlertRow) -> None:
+            self.statusBar().showMessage("Alert resolved.", 10000)
+            self._after_write()
+
+        self.executor.submit(job, done, self._show_error)
+
+    # --- printing, export and the audit trail ------------------------------------------------
+    def ask_save_path(self, title: str, file_name: str, file_filter: str) -> Path | None:
+        """One seam for save-file dialogs (tests replace it)."""
+        name, _ = QFileDialog.getSaveFileName(self, title, file_name, file_filter)
+        return Path(name) if name else None
+
+    def show_pdf(self, data: bytes, title: str, file_name: str) -> QDialog:
+        """Preview the bytes just built; printing and saving use exactly these bytes."""
+        from widgets.print_preview import PrintPreview
+
+        preview = PrintPreview(data, title=title, file_name=file_name, parent=self)
+        self.print_preview = preview
+        preview.open()
+        return preview
+
+    def print_handover(self) -> None:
+        ctx, actor = self.ctx, self.actor
+        stamp = format_local(ctx.clock(), ctx.tz).replace(" ", "_").replace(":", "")
+
+        def job() -> bytes:
+            # reportlab is imported here, on the worker, the first time someone prints.
+            from app.reports.handover import build_handover_pdf
+
+            # Built once: this call is the audited print; preview/print/save reuse it.
+            return build_handover_pdf(ctx, actor, ward=None, printed_by=actor.label)
+
+        self.statusBar().showMessage("Preparing the handover sheet…", 5000)
+        def done(data: bytes) -> None:
+            self.show_pdf(data, "Ward handover", f"handover_{stamp}.pdf")
+
+        self.executor.submit(job, done, self._show_error)
+
+    def print_patient_summary(self) -> None:
+        episode_id = self.patient_view.episode_id or self.current_episode_id()
+        if episode_id is None:
+            self.statusBar().showMessage("Open or select a patient first.", 5000)
+            return
+        ctx, actor = self.ctx, self.actor
+
+        def job() -> bytes:
+            from app.reports.patient_summary import build_patient_summary_pdf
+
+            return build_patient_summary_pdf(ctx, actor, episode_id)
+
+        def done(data: bytes) -> None:
+            self.show_pdf(data, "Patient summary", f"patient_summary_episode_{episode_id}.pdf")
+
+        self.executor.submit(job, done, self._show_error)
+
+    def registry_export(self) -> None:
+        if not is_allowed(self.actor, Action.REGISTRY_EXPORT):
+            self.show_message("Not allowed", denial_message(self.actor, Action.REGISTRY_EXPORT))
+            return
+        path = self.ask_save_path("Registry export", "registry_export.csv", "CSV files (*.csv)")
+        if path is None:
+            return
+        ctx, actor = self.ctx, self.actor
+
+        def job() -> int:
+            from app.reports.registry_export import export_registry_csv
+
+            return export_registry_csv(ctx, actor, path)
+
+        def done(count: int) -> None:
+            self.statusBar().showMessage(
+                f"Registry export: {count} episode{'s' if count != 1 else ''} written to "
+                f"{path}", 15000)
+
+        self.executor.submit(job, done, self._show_error)
+
+    def open_audit_viewer(self) -> QWidget:
+        from app.services.audit_query import query_audit
+        from widgets.audit_viewer import AuditViewer
+
+        ctx, actor = self.ctx, self.actor
+        viewer = AuditViewer(lambda **filters: query_audit(ctx, actor, **filters), self,
+                             tz=ctx.tz)
+        viewer.setWindowFlag(Qt.WindowType.Window)
+        viewer.setWindowTitle(f"Audit trail — {actor.label}")
+        viewer.resize(1100, 700)
+        viewer.refresh()
+        viewer.show()
+        self.audit_window = viewer
+        return viewer
+
+    # --- idle lock (driven by widgets.session_shell) ------------------------------------------
+    @property
+    def locked(self) -> bool:
+        return self._covered is not None
+
+    def cover(self, lock_screen: QWidget) -> dict[str, Any] | None:
+        """Hide every patient datum behind `lock_screen`; return the unsaved forms (drafts)
+        for the session lock to keep. The window holds no draft while locked."""
+        if self._covered is not None:
+            return None
+        draft: dict[str, Any] | None = None
+        if self.clinical:
+            self._keep_draft()
+            if self.drafts:
+                draft = {"episode_id": self.patient_view.episode_id,
+                         "drafts": dict(self.drafts)}
+            self.drafts.clear()
+            if self.patient_view.form is not None:
+                self.patient_view.form.clear()
+            self.poll_timer.stop()
+            # Emptied, not only hidden: nothing of the ward stays on screen or in a model.
+            self.board.set_rows([])
+            self.alerts_panel.set_rows([], self.ctx.clock())
+            self.trend_grid.set_rows([])
+            self.ward_rows = []
+        if self.print_preview is not None:
+            self.print_preview.close()
+        if self.audit_window is not None:
+            self.audit_window.close()
+        # takeCentralWidget keeps the page alive but parentless and hidden.
+        self._covered = self.takeCentralWidget()
+        self.setCentralWidget(lock_screen)
+        self.menuBar().setEnabled(False)
+        self.toolbar.setEnabled(False)
+        lock_screen.setFocus()
+        return draft
+
+    def uncover(self, draft: dict[str, Any] | None) -> None:
+        """Back to work for the same user: the page returns, with their drafts if any."""
+        if self._covered is None:
+            return
+        lock_screen = self.takeCentralWidget()
+        if lock_screen is not None:
+            lock_screen.hide()
+            lock_screen.deleteLater()
+        self.setCentralWidget(self._covered)
+        self._covered = None
+        self.menuBar().setEnabled(True)
+        self.toolbar.setEnabled(True)
+        if not self.clinical:
+            return
+        if draft:
+            self.drafts = dict(draft.get("drafts", {}))
+            current = draft.get("episode_id")
+            form = self.patient_view.form
+            if form is not None and current is not None and current in self.drafts:
+                form.restore_draft(self.drafts[current])
+        if self.poll_timer.interval() > 0:
+            self.poll_timer.start()
+        self._polling = False
+        self.refresh()
+
     def _export_png(self) -> None:
         if self.patient_view.episode_id is None:
             self.statusBar().showMessage("Open a patient first.", 5000)
@@ -521,3 +799,22 @@ class MainWindow(QMainWindow):
             self.settings.sync()
         self.poll_timer.stop()
         super().closeEvent(event)
+
+
+def _embedded_stock_panel(ctx: AppContext, actor: Actor, executor: Executor,
+                          parent: QWidget) -> QWidget:
+    """The pharmacy StockPanel (a dialog elsewhere) as the pharmacist's whole page."""
+    from widgets.stock_panel import StockPanel
+
+    class EmbeddedStockPanel(StockPanel):
+        # Esc or Close must not hide the page: it is the window's content, not a dialog.
+        def reject(self) -> None:
+            pass
+
+        def accept(self) -> None:
+            pass
+
+    panel = EmbeddedStockPanel(ctx, actor, executor=executor, parent=parent)
+    panel.setWindowFlags(Qt.WindowType.Widget)
+    panel.close_button.hide()
+    return panel
