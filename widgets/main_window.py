@@ -736,6 +736,7 @@ class MainWindow(QMainWindow):
         # takeCentralWidget keeps the page alive but parentless and hidden.
         self._covered = self.takeCentralWidget()
         self.setCentralWidget(lock_screen)
+        lock_screen.show()  # a child added to a visible window is not shown by itself
         self.menuBar().setEnabled(False)
         self.toolbar.setEnabled(False)
         lock_screen.setFocus()
@@ -750,6 +751,7 @@ class MainWindow(QMainWindow):
             lock_screen.hide()
             lock_screen.deleteLater()
         self.setCentralWidget(self._covered)
+        self._covered.show()
         self._covered = None
         self.menuBar().setEnabled(True)
         self.toolbar.setEnabled(True)
