@@ -13,9 +13,13 @@ from PySide6.QtWidgets import QDialog
 from app import passwords
 from app.actor import Actor, Role
 from app.context import AppContext
-from tests.gui.conftest import gui_ctx, ward  # noqa: F401 (fixtures shared with tests/gui)
+from tests.gui import conftest as gui_fixtures
 
 PASSWORD = "correct horse battery"
+
+# The small ward of tests/gui (read, not copied): two infused episodes on a fake clock.
+gui_ctx = gui_fixtures.gui_ctx
+ward = gui_fixtures.ward
 
 
 
@@ -106,9 +110,7 @@ def visible_text(widget: Any) -> str:
     for child in widget.findChildren(QWidget):
         if not child.isVisible():
             continue
-        if isinstance(child, QLabel | QAbstractButton):
-            parts.append(child.text())
-        elif isinstance(child, QLineEdit):
+        if isinstance(child, QLabel | QAbstractButton | QLineEdit):
             parts.append(child.text())
         elif isinstance(child, QTabWidget):
             parts += [child.tabText(i) for i in range(child.count())]

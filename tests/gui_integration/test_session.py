@@ -81,10 +81,10 @@ def open_with_typed_temperature(shell: Any, qtbot: Any, episode_id: int) -> Any:
 
 
 def test_idle_lock_hides_patient_data_and_gives_the_draft_back_to_its_user(
-    make_shell: Any, qtbot: Any, gui_ctx: AppContext, fake_clock: Any, ward: Ward,
-    accounts: dict[str, Actor],
+    make_shell: Any, qtbot: Any, fake_clock: Any, ward: Ward, accounts: dict[str, Actor],
 ) -> None:
     shell, dialogs = make_shell()
+    gui_ctx = shell.ctx
     dialogs.login("nurse")
     assert shell.start()
     window = open_with_typed_temperature(shell, qtbot, ward.adult)
@@ -123,10 +123,10 @@ def test_idle_lock_hides_patient_data_and_gives_the_draft_back_to_its_user(
 
 
 def test_another_user_after_the_lock_starts_clean_and_nothing_is_committed(
-    make_shell: Any, qtbot: Any, gui_ctx: AppContext, fake_clock: Any, ward: Ward,
-    accounts: dict[str, Actor],
+    make_shell: Any, qtbot: Any, fake_clock: Any, ward: Ward, accounts: dict[str, Actor],
 ) -> None:
     shell, dialogs = make_shell()
+    gui_ctx = shell.ctx
     dialogs.login("nurse")
     assert shell.start()
     first_window = open_with_typed_temperature(shell, qtbot, ward.adult)
