@@ -30,11 +30,16 @@ from .inputs import (
     Vasopressor,
 )
 from .limits import (
+    AGE_NOT_GIVEN,
+    AGE_YEARS_HIGH,
+    AGE_YEARS_LOW,
     CTCAE_GRADES,
-    FAHRENHEIT_LIKELY,
-    ICE_ITEM_MAX,
+    FAHRENHEIT_HIGH,
+    FAHRENHEIT_LOW,
+    ICE_ITEM_MAXIMA,
     ORGAN_NAME_MAX_LEN,
-    REJECT_OUTSIDE,
+    limit_for,
+    widest_limit,
 )
 
 E = TypeVar("E", bound=StrEnum)
@@ -77,49 +82,74 @@ def _type_name(raw: object) -> str:
     return type(raw).__name__
 
 
-def _range_error(key: str, raw: float, limit_key: str | None = None) -> InputError:
-    low, high, unit = REJECT_OUTSIDE[limit_key or key]
-    return InputError(
-        key, f"{_show(raw)} is outside {fmt_number(low)}–{fmt_number(high)} {unit}"
-    )
-
-
-def _number(key: str, raw: object) -> float:
+def _finite_number(key: str, raw: object, *, whole: bool) -> float | int:
+    """A JSON number (not a boolean), finite, and whole when `whole`; else InputError."""
+    kind = "a whole number" if whole else "a number"
     if isinstance(raw, bool) or not isinstance(raw, int | float):
-        raise InputError(key, f"expected a number, got {_type_name(raw)} {_show(raw)}")
-    low, high, _unit = REJECT_OUTSIDE[key]
-    if isinstance(raw, float) and not math.isfinite(raw):
-        raise InputError(key, f"{_show(raw)} is not a finite number")
-    if not low <= raw <= high:
-        if key == "temperature_c" and FAHRENHEIT_LIKELY.low <= raw <= FAHRENHEIT_LIKELY.high:
-            celsius = (float(raw) - 32.0) * 5.0 / 9.0
-            raise InputError(
-                key,
-                f"{_show(raw)} looks like °F: {fmt_number(float(raw))} °F = "
-                f"{celsius:.1f} °C — enter the temperature in °C",
-            )
-        raise _range_error(key, raw)
-    return float(raw)
-
-
-def _whole(key: str, raw: object, low: float, high: float, unit: str) -> int:
-    if isinstance(raw, bool) or not isinstance(raw, int | float):
-        raise InputError(key, f"expected a whole number, got {_type_name(raw)} {_show(raw)}")
+        raise InputError(key, f"expected {kind}, got {_type_name(raw)} {_show(raw)}")
     if isinstance(raw, float):
         if not math.isfinite(raw):
             raise InputError(key, f"{_show(raw)} is not a finite number")
-        if not raw.is_integer():
+        if whole and not raw.is_integer():
             raise InputError(key, f"{_show(raw)} is not a whole number")
-    if not low <= raw <= high:
+    return raw
+
+
+def _whole(key: str, raw: object, low: float, high: float, unit: str) -> int:
+    value = _finite_number(key, raw, whole=True)
+    if not low <= value <= high:
         raise InputError(
             key, f"{_show(raw)} is outside {fmt_number(low)}–{fmt_number(high)} {unit}"
         )
-    return int(raw)
+    return int(value)
 
 
-def _integer(key: str, raw: object) -> int:
-    low, high, unit = REJECT_OUTSIDE[key]
-    return _whole(key, raw, low, high, unit)
+def _age_years(key: str, raw: object) -> float:
+    value = _finite_number(key, raw, whole=False)
+    if not AGE_YEARS_LOW <= value <= AGE_YEARS_HIGH:
+        raise InputError(
+            key,
+            f"{_show(raw)} is outside {fmt_number(AGE_YEARS_LOW)}–"
+            f"{fmt_number(AGE_YEARS_HIGH)} years",
+        )
+    return float(value)
+
+
+def _in_table(key: str, raw: object, age_years: float | None = None) -> float | int:
+    """A value checked against the reject limits of the one table (grading/limits.py).
+
+    The same rows as the form and the import (app.validation), so at the same age a
+    reading stored there is never refused here, and the reverse. With `age_years`, its age
+    band's limits apply.
+    Without it, the widest limits over all age bands apply: nothing plausible at some age
+    is refused (e.g. a respiratory rate of 100 /min, possible in an infant), at the cost
+    of letting through an adult reading the form would refuse.
+    """
+    limit = widest_limit(key) if age_years is None else limit_for(key, age_years)
+    value = _finite_number(key, raw, whole=limit.integer)
+    if key == "temperature_c" and FAHRENHEIT_LOW <= value <= FAHRENHEIT_HIGH:
+        # SAFETY.md: a probable °F reading is refused with the °C value, never converted.
+        celsius = (float(value) - 32.0) * 5.0 / 9.0
+        raise InputError(
+            key,
+            f"{_show(raw)} looks like °F: {fmt_number(float(value))} °F = "
+            f"{celsius:.1f} °C — enter the temperature in °C",
+        )
+    low, high = limit.reject_low, limit.reject_high
+    if (low is not None and value < low) or (high is not None and value > high):
+        shown_low = "" if low is None else fmt_number(low)
+        shown_high = "" if high is None else fmt_number(high)
+        band = limit.age_band
+        if band is AGE_NOT_GIVEN:
+            where = " (the widest limits of any age, as age_years is not given)"
+        elif band.max_years != math.inf:  # a child's band: name it, as the form does
+            where = f" for age {band.label}"
+        else:
+            where = ""
+        raise InputError(
+            key, f"{_show(raw)} is outside {shown_low}–{shown_high} {limit.unit}{where}"
+        )
+    return int(value) if limit.integer else float(value)
 
 
 def _boolean(key: str, raw: object) -> bool:
@@ -181,16 +211,16 @@ def _capd_items(key: str, raw: object) -> tuple[tuple[CapdItem, CapdAnswer], ...
 def _ice_items(key: str, raw: object) -> IceItems:
     given = _object(key, raw)
     for name in given:
-        if name not in ICE_ITEM_MAX:
+        if name not in ICE_ITEM_MAXIMA:
             raise InputError(
-                f"{key}.{name}", f"unknown ICE item (items: {', '.join(ICE_ITEM_MAX)})"
+                f"{key}.{name}", f"unknown ICE item (items: {', '.join(ICE_ITEM_MAXIMA)})"
             )
-    absent = [name for name in ICE_ITEM_MAX if name not in given]
+    absent = [name for name in ICE_ITEM_MAXIMA if name not in given]
     if absent:
         raise InputError(key, f"missing item(s): {', '.join(absent)} (all five are needed)")
     points = {
         name: _whole(f"{key}.{name}", given[name], 0, top, "points")
-        for name, top in ICE_ITEM_MAX.items()
+        for name, top in ICE_ITEM_MAXIMA.items()
     }
     return IceItems(**points)
 
@@ -219,21 +249,21 @@ def _ignored(key: str, raw: object) -> None:
 
 _PARSERS: dict[str, Callable[[str, object], object]] = {
     "case_id": _ignored,
-    "age_years": _number,
+    "age_years": _age_years,
     "developmental_delay": _boolean,
-    "temperature_c": _number,
+    "temperature_c": _in_table,
     "crs_previously_diagnosed": _boolean,
     "antipyretic_or_anticytokine_given": _boolean,
     "fever_attributed_to_other_cause": _boolean,
     "hypotension": _boolean,
-    "systolic_bp": _integer,
+    "systolic_bp": _in_table,
     "vasopressors": _vasopressors,
     "oxygen_device": _enum_parser(OxygenDevice),
-    "oxygen_flow_l_min": _number,
-    "ice_score": _integer,
+    "oxygen_flow_l_min": _in_table,
+    "ice_score": _in_table,
     "ice_items": _ice_items,
     "ice_unable_reason": _enum_parser(UnableReason),
-    "capd_score": _integer,
+    "capd_score": _in_table,
     "capd_items": _capd_items,
     "capd_unable_reason": _enum_parser(UnableReason),
     "consciousness": _enum_parser(Consciousness),
@@ -241,10 +271,10 @@ _PARSERS: dict[str, Callable[[str, object], object]] = {
     "seizure": _enum_parser(Seizure),
     "motor_weakness": _enum_parser(MotorFinding),
     "cerebral_edema": _enum_parser(CerebralEdema),
-    "respiratory_rate": _integer,
-    "spo2_percent": _integer,
+    "respiratory_rate": _in_table,
+    "spo2_percent": _in_table,
     "spo2_scale": _spo2_scale,
-    "heart_rate": _integer,
+    "heart_rate": _in_table,
     "acvpu": _enum_parser(Acvpu),
     "organ_toxicity_ctcae": _organ_toxicity,
 }
@@ -331,6 +361,11 @@ def parse_inputs(mapping: Mapping[str, Any]) -> AssessmentInputs:
     """
     if not isinstance(mapping, Mapping):
         raise InputError("inputs", f"expected an object, got {_type_name(mapping)}")
+    # Age first: the reject limits of the heart and respiratory rates depend on its band.
+    # With no age_years, _in_table applies the widest limits of any band, so nothing
+    # plausible at some age (an infant's respiratory rate of 100 /min) is refused.
+    raw_age = mapping.get("age_years")
+    age = None if raw_age is None else _age_years("age_years", raw_age)
     values: dict[str, Any] = {}
     for key, raw in mapping.items():
         parser = _PARSERS.get(key) if isinstance(key, str) else None
@@ -338,6 +373,6 @@ def parse_inputs(mapping: Mapping[str, Any]) -> AssessmentInputs:
             raise _unknown_key(key)
         if raw is None or parser is _ignored:
             continue
-        values[key] = parser(key, raw)
+        values[key] = _in_table(key, raw, age) if parser is _in_table else parser(key, raw)
     _check_together(values)
     return AssessmentInputs(**values)

@@ -15,16 +15,6 @@ from enum import StrEnum
 from typing import Any
 
 from app.errors import FieldProblem
-from app.validation.limits import (
-    FAHRENHEIT_HIGH,
-    FAHRENHEIT_LOW,
-    ICE_DROP_CONFIRM,
-    ICE_ITEM_MAXIMA,
-    MASK_DEVICES,
-    MASK_FLOW_CONFIRM_ABOVE,
-    Limit,
-    limit_for,
-)
 from app.validation.parsing import Bad, parse_bool, parse_enum, parse_number, parse_text, shown
 from grading.inputs import (
     Acvpu,
@@ -37,6 +27,16 @@ from grading.inputs import (
     Seizure,
     UnableReason,
     Vasopressor,
+)
+from grading.limits import (
+    FAHRENHEIT_HIGH,
+    FAHRENHEIT_LOW,
+    ICE_DROP_CONFIRM,
+    ICE_ITEM_MAXIMA,
+    MASK_DEVICES,
+    MASK_FLOW_CONFIRM_ABOVE,
+    Limit,
+    limit_for,
 )
 
 NUMERIC_FIELDS = (
