@@ -86,7 +86,7 @@ BAD: list[tuple[dict[str, Any], str, str]] = [
     ({"heart_rate": False}, "heart_rate", "expected a whole number"),
     ({"heart_rate": 10**400}, "heart_rate", "outside"),
     ({"respiratory_rate": 1}, "respiratory_rate", "outside"),
-    ({"respiratory_rate": 81}, "respiratory_rate", "outside"),
+    ({"respiratory_rate": 81, "age_years": 40}, "respiratory_rate", "outside"),
     ({"spo2_percent": 101}, "spo2_percent", "outside"),
     ({"spo2_percent": 39}, "spo2_percent", "outside"),
     ({"spo2_scale": 3}, "spo2_scale", "outside"),
