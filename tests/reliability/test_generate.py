@@ -28,7 +28,9 @@ def test_generated_history_is_graded_truly_and_read_by_the_ward_services(ctx: An
         ).scalars()
         batches = list(events)
         sample = list(s.execute(select(Assessment).order_by(Assessment.id).limit(3000)).scalars())
-        episode_ids = list(s.execute(select(Episode.id).where(Episode.status == "active")).scalars())
+        episode_ids = list(
+            s.execute(select(Episode.id).where(Episode.status == "active")).scalars()
+        )
     # Some patients still on the ward (days 0-28), the rest finished; one audit event per
     # transaction, summing to what was written.
     assert statuses["active"] > 0 and statuses["completed"] > 0
