@@ -186,6 +186,11 @@ class FormDialog(QDialog):
     def finish_layout(self, *extra_tab: QWidget) -> None:
         """Add the buttons and fix the tab order: rows top to bottom, then Save, Cancel."""
         self.layout_.addWidget(self.buttons)
+        # Only Save is ever the default button: Enter must not press "Check again" or
+        # "Use calculated dose" just because it once had focus.
+        for button in self.findChildren(QPushButton):
+            button.setAutoDefault(button is self.save_button)
+        self.save_button.setDefault(True)
         chain = [*self._tab_chain, *extra_tab, self.save_button, self.cancel_button]
         for first, second in itertools.pairwise(chain):
             QWidget.setTabOrder(first, second)

@@ -93,6 +93,7 @@ class OutcomeDialog(FormDialog):
             self.set_top_error(str(exc))
             return
         self.identity.set_header(self.header)
+        self._update_save()
 
     def checked_button(self) -> QRadioButton:
         return self.outcome_buttons[self.outcome()]

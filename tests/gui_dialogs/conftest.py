@@ -61,8 +61,8 @@ def type_text(qtbot: Any, text: str) -> None:
     qtbot.keyClicks(focused(), text)
 
 
-def press(qtbot: Any, key: Qt.Key, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
-    qtbot.keyClick(focused(), key, modifier)
+def press(qtbot: Any, key: Qt.Key) -> None:
+    qtbot.keyClick(focused(), key)
 
 
 def tab(qtbot: Any, times: int = 1) -> None:
