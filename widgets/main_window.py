@@ -63,6 +63,7 @@ class DialogHooks(Protocol):
     def record_administration(self, parent: QWidget, episode_id: int) -> bool: ...
     def record_discharge(self, parent: QWidget, episode_id: int) -> bool: ...
     def record_death(self, parent: QWidget, episode_id: int) -> bool: ...
+    def record_infusion(self, parent: QWidget, episode_id: int) -> bool: ...
     def stock_panel(self, parent: QWidget) -> bool: ...
 
 
@@ -227,6 +228,8 @@ class MainWindow(QMainWindow):
                              "Ctrl+G")
         self.discharge_action = a("Record disc&harge…", self._hook("record_discharge", True))
         self.death_action = a("Record d&eath…", self._hook("record_death", True))
+        self.infusion_action = a("Record CAR-T &infusion…", self._hook("record_infusion", True),
+                                 "", "Day 0, after the tocilizumab readiness check")
         self.stock_action = a("Tocilizumab &stock…", self._hook("stock_panel", False), "",
                               "Vials by strength, batch and expiry")
         self.print_handover_action = a("Print &handover…", self.print_handover, "Ctrl+P",
@@ -242,6 +245,7 @@ class MainWindow(QMainWindow):
                              (self.drug_action, "record_administration"),
                              (self.discharge_action, "record_discharge"),
                              (self.death_action, "record_death"),
+                             (self.infusion_action, "record_infusion"),
                              (self.stock_action, "stock_panel")):
             available = getattr(self.dialogs, name, None) is not None
             action.setEnabled(available)
@@ -263,8 +267,8 @@ class MainWindow(QMainWindow):
                        self.resolve_action):
             record.addAction(action)
         record.addSeparator()
-        for action in (self.register_action, self.drug_action, self.discharge_action,
-                       self.death_action, self.stock_action):
+        for action in (self.register_action, self.infusion_action, self.drug_action,
+                       self.discharge_action, self.death_action, self.stock_action):
             record.addAction(action)
         record.addSeparator()
         record.addAction(self.export_action)
@@ -310,6 +314,7 @@ class MainWindow(QMainWindow):
             self.drug_action: Action.RECORD_ADMINISTRATION,
             self.discharge_action: Action.REGISTER_PATIENT,
             self.death_action: Action.REGISTER_PATIENT,
+            self.infusion_action: Action.RECORD_ADMINISTRATION,
             self.stock_action: Action.VIEW_STOCK,
             self.print_handover_action: Action.PRINT_HANDOVER,
             self.summary_action: Action.PRINT_HANDOVER,
