@@ -122,6 +122,7 @@ class FormDialog(QDialog):
         self.executor = executor
         self.result_row: Any = None  # what the service returned on success
         self.setWindowTitle(title)
+        self.setMinimumWidth(440)  # room for the error lines under the fields
         self.layout_ = QVBoxLayout(self)
         self.top_error = QLabel()
         self.top_error.setObjectName("topError")

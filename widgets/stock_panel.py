@@ -214,7 +214,6 @@ class ReserveDialog(FormDialog):
         self.add_row("&Episode number", self.episode, "episode_id", "episode")
         self.readiness = named(QLabel(), "reserve_readiness")
         self.readiness.setWordWrap(True)
-        self.form.addRow("", self.readiness)
         self.doses = named(QSpinBox(), "doses")
         self.doses.setRange(1, 10)
         doses_label = self.add_row("&Doses", self.doses, "doses")
@@ -226,9 +225,11 @@ class ReserveDialog(FormDialog):
         self.field_errors["vial_ids"] = self.field_errors["doses"]
         self.field_widgets["vial_ids"] = self.doses
         self.episode.valueChanged.connect(lambda _v: self.show_readiness())
+        # Outside the form: a wrapped label in a QFormLayout row gets clipped.
+        self.layout_.addWidget(self.readiness)
         self.finish_layout()
+        self.setMinimumWidth(560)
         self.show_readiness()
-        self.resize(520, self.sizeHint().height())
 
     def show_readiness(self) -> None:
         """What the patient needs and has, so the pharmacist sees the right episode."""
@@ -244,6 +245,7 @@ class ReserveDialog(FormDialog):
             return
         self.readiness.setText(readiness_text(row))
         self.readiness.setStyleSheet(NOTE_STYLE)
+        self.adjustSize()
 
     def submit(self) -> None:
         episode_id = self.episode.value()

@@ -103,3 +103,43 @@ def test_dialogs_hook_matches_the_main_window_protocol(dctx: AppContext) -> None
     for name in ("register_patient", "record_administration", "record_discharge",
                  "record_death", "record_infusion", "stock_panel"):
         assert callable(getattr(hooks, name))
+
+
+def test_main_window_menu_opens_the_dialog_through_the_hook(
+    qtbot: Any, dctx: AppContext
+) -> None:
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from app.executor import SyncExecutor
+    from app.services import administrations
+    from widgets.main_window import MainWindow
+
+    episode_id = active_episode(dctx)
+    window = MainWindow(dctx, NURSE, SyncExecutor(), dialogs=Dialogs(dctx, NURSE), poll_ms=0)
+    qtbot.addWidget(window)
+    window.show()
+    window.open_episode(episode_id)
+    assert window.infusion_action.isEnabled()
+    seen: list[QDialog] = []
+
+    def fill() -> None:
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, AdministrationDialog):
+            QTimer.singleShot(10, fill)
+            return
+        seen.append(dialog)
+        dialog.drug.setCurrentIndex(dialog.drug.findData("paracetamol"))
+        dialog.dose.setValue(1000)
+        dialog.unit.setCurrentIndex(dialog.unit.findData("mg"))
+        dialog.route.setCurrentIndex(dialog.route.findData("oral"))
+        dialog.accept()
+        if dialog.isVisible():
+            dialog.reject()
+
+    QTimer.singleShot(0, fill)
+    window.drug_action.trigger()  # Ctrl+G: blocks until the modal dialog closes
+    assert seen and seen[0].result() == QDialog.DialogCode.Accepted
+    [row] = administrations.list_administrations(dctx, NURSE, episode_id)
+    assert (row.drug, row.dose, row.route) == ("paracetamol", 1000.0, "oral")
+    window.close()
