@@ -29,9 +29,8 @@ class ConfirmationRequired(ServiceError):
 
     def __init__(self, problems: list[FieldProblem]) -> None:
         self.problems = problems
-        super().__init__(
-            "Please confirm with a reason: " + "; ".join(f"{p.field}: {p.message}" for p in problems)
-        )
+        listed = "; ".join(f"{p.field}: {p.message}" for p in problems)
+        super().__init__(f"Please confirm with a reason: {listed}")
 
 
 class PermissionDenied(ServiceError):

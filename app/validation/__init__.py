@@ -1,7 +1,8 @@
 """Input validation for observation sets and their times (SAFETY.md "Bad input").
 
 Pure (no database, no Qt): used by app.services.assessments for the form and the import file.
-The limits themselves live in one reviewable table, grading.limits.LIMITS (re-exported as app.validation.limits).
+The limits themselves live in one reviewable table, grading.limits.LIMITS
+(re-exported as app.validation.limits).
 """
 
 from app.validation.limits import LIMITS, AgeBand, Limit, limit_for, limits_markdown
