@@ -259,7 +259,7 @@ def test_day_numbers_across_clock_changes(ctx, fake_clock):
     spring = make_episode(
         ctx, nhs="9990000042", infused_at=datetime(2026, 3, 28, 23, 30, tzinfo=UTC)
     )
-    fake_clock.set(datetime(2026, 3, 29, 0, 10, tzinfo=UTC))  # 01:10 BST? no: 00:10 GMT
+    fake_clock.set(datetime(2026, 3, 29, 0, 10, tzinfo=UTC))  # 00:10 GMT on 29 March
     row = assessments.record_assessment(ctx, NURSE, spring, obs())
     assert row.day == 1
     fake_clock.set(datetime(2026, 3, 29, 23, 10, tzinfo=UTC))  # 00:10 BST on 30 March
