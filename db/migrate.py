@@ -52,7 +52,7 @@ class DatabaseError(Exception):
     """A database this version cannot open; str() is a message for the user."""
 
 
-class DatabaseTooNew(DatabaseError):  # noqa: N818 (the name the app catches)
+class DatabaseTooNew(DatabaseError):
     def __init__(self, revision: str, url: str) -> None:
         self.revision = revision
         super().__init__(
@@ -62,7 +62,7 @@ class DatabaseTooNew(DatabaseError):  # noqa: N818 (the name the app catches)
         )
 
 
-class DatabaseNotRecognised(DatabaseError):  # noqa: N818
+class DatabaseNotRecognised(DatabaseError):
     def __init__(self, url: str, tables: list[str]) -> None:
         super().__init__(
             f"{describe(url)} holds tables ({', '.join(sorted(tables)[:8])}) but no ward "

@@ -48,7 +48,7 @@ _USERNAME = re.compile(r"^[a-z][a-z0-9._-]{1,79}$")
 _AUDITED_FIELDS = ["id", "username", "display_name", "role", "active", "locked_until", "version"]
 
 
-class LoginFailed(ServiceError):  # noqa: N818 (name fixed by the shared API)
+class LoginFailed(ServiceError):
     """The login or unlock was refused; str() tells the user why and what to do."""
 
 
