@@ -65,6 +65,9 @@ import pytest
 from db.engine import Database
 from tests.fakes import FakeClock
 
+# Qt without a display aborts the whole process; plain `pytest` must work like `make test`.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
 _PG_FIXTURES = {"pg_url", "postgres_server", "_pg_migrated"}
 
 
