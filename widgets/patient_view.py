@@ -51,6 +51,7 @@ class PatientView(QWidget):
         self.timeline: Timeline | None = None
         self.form: AssessmentForm | None = None
         self.trajectories: Any = None  # TrajectoryPlot, built on first view (pyqtgraph)
+        self._plots_stale = False  # the timeline changed since the plots were drawn
         layout = QVBoxLayout(self)
         self.identity = IdentityHeader(tz)
         layout.addWidget(self.identity)
@@ -123,8 +124,11 @@ class PatientView(QWidget):
             return  # nothing new: keep the tree's expansion and the plots' zoom
         self.timeline = timeline
         self.timeline_view.set_timeline(timeline)
-        if self.trajectories is not None:
-            self.trajectories.set_timeline(timeline)
+        # Plots are redrawn only when someone looks at them: switching patients on the
+        # Assessment tab costs no pyqtgraph work (bench/gui.py "switch patient").
+        self._plots_stale = True
+        if self.tabs.currentIndex() == TAB_TRAJECTORIES:
+            self.ensure_trajectories()
 
     def ensure_trajectories(self) -> Any:
         if self.trajectories is None:
@@ -134,8 +138,9 @@ class PatientView(QWidget):
             layout = self.trajectory_page.layout()
             assert layout is not None
             layout.addWidget(self.trajectories)
-            if self.timeline is not None:
-                self.trajectories.set_timeline(self.timeline)
+        if self._plots_stale and self.timeline is not None:
+            self.trajectories.set_timeline(self.timeline)
+            self._plots_stale = False
         return self.trajectories
 
     def _tab_changed(self, index: int) -> None:
