@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from PySide6.QtCore import QPointF
 from PySide6.QtWidgets import (
     QFileDialog,
+    QGraphicsItem,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -184,6 +185,11 @@ class TrajectoryPlot(QWidget):
             plot.setYRange(*y_range, padding=0.05)
             plot.setMouseEnabled(x=True, y=False)
             plot.getAxis("bottom").setTickSpacing(major=7, minor=1)
+            for side in ("left", "bottom"):
+                # Axes keep their pixels until their range changes: replaying a dozen
+                # axes' text on every repaint was a third of a patient switch.
+                plot.getAxis(side).setCacheMode(
+                    QGraphicsItem.CacheMode.DeviceCoordinateCache)
             if first is None:
                 first = plot
             else:
@@ -266,14 +272,21 @@ class TrajectoryPlot(QWidget):
             spo2.addItem(label, ignoreBounds=True)
             self._dynamic.append((spo2, label))
         colours = {"drug": "#ef6c00", "steroid": "#6d4c41", "alert": "#b71c1c"}
+        previous_x: float | None = None
+        height = 0.85
         for x, text, kind in series.markers:
+            # Markers within half a day of each other get their labels one step lower,
+            # so "Dexamethasone" and "critical care" at the same hour stay readable.
+            close = previous_x is not None and x - previous_x < 0.5
+            height = max(height - 0.15, 0.1) if close else 0.85
+            previous_x = x
             for key, plot in self.plots.items():
                 line = pg.InfiniteLine(
                     pos=x, angle=90,
                     pen=pg.mkPen(colours[kind], width=1,
                                  style=pg.QtCore.Qt.PenStyle.DotLine),
                     label=text if key == "temperature" else None,
-                    labelOpts={"position": 0.85, "color": colours[kind],
+                    labelOpts={"position": height, "color": colours[kind],
                                "anchors": [(0, 0.5), (0, 0.5)]},
                 )
                 plot.addItem(line, ignoreBounds=True)
