@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 # Smoke and screenshot runs only read; they act as a named, non-privileged viewer.
 VIEWER = Actor(user_id=None, username="screenshot", role=Role.HAEMATOLOGIST,
                workstation="screenshot")
+PHARMACY_VIEWER = Actor(user_id=None, username="screenshot", role=Role.PHARMACIST,
+                        workstation="screenshot")
 
 
 def _application() -> QApplication:
@@ -134,8 +136,10 @@ def _save(widget: QWidget, path: Path) -> Path:
     return path
 
 
-def screenshots(ctx: AppContext, out_dir: Path) -> list[Path]:
-    """Board, assessment form with live preview, trajectories, escalation dialog, trend grid."""
+def screenshots(ctx: AppContext, out_dir: Path, *, extras: bool = False) -> list[Path]:
+    """Board, assessment form with live preview, trajectories, escalation dialog, trend grid;
+    with `extras` also the handover in the print preview and the pharmacist's stock page
+    (the print is audited like any other)."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     app = _application()
     from widgets.main_window import TAB_ALERTS, TAB_BOARD, TAB_TRENDS
@@ -143,7 +147,9 @@ def screenshots(ctx: AppContext, out_dir: Path) -> list[Path]:
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    window = build_main_window(ctx, VIEWER, synchronous=True)
+    from widgets.dialogs import Dialogs
+
+    window = build_main_window(ctx, VIEWER, synchronous=True, dialogs=Dialogs(ctx, VIEWER))
     window.resize(1500, 900)
     window.show()
     app.processEvents()
@@ -199,5 +205,28 @@ def screenshots(ctx: AppContext, out_dir: Path) -> list[Path]:
     window.tabs.setCurrentIndex(TAB_TRENDS)
     app.processEvents()
     paths.append(_save(window, out_dir / "trend_grid.png"))
+    if not extras:
+        window.close()
+        return paths
+
+    # The handover sheet in the print preview (built once, audited as a print).
+    from app.reports.handover import build_handover_pdf
+
+    data = build_handover_pdf(ctx, VIEWER, ward=None, printed_by=VIEWER.label)
+    preview = window.show_pdf(data, "Ward handover", "handover.pdf")
+    preview.resize(1300, 900)
+    from PySide6.QtTest import QTest
+
+    QTest.qWait(800)  # QPdfView renders its pages on a worker thread
+    paths.append(_save(preview, out_dir / "print_preview.png"))
+    preview.close()
     window.close()
+
+    # What a pharmacist lands on: the stock panel, no patient data.
+    pharmacy = build_main_window(ctx, PHARMACY_VIEWER, synchronous=True)
+    pharmacy.resize(1300, 760)
+    pharmacy.show()
+    app.processEvents()
+    paths.append(_save(pharmacy, out_dir / "stock_panel.png"))
+    pharmacy.close()
     return paths

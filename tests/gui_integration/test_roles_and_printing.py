@@ -178,3 +178,13 @@ def test_audit_trail_opens_from_the_menu_scoped_to_the_user(
     assert viewer is not None and viewer.isVisible()
     users = {viewer.model.row_at(r).username for r in range(viewer.model.rowCount())}
     assert users == {"nurse"}  # nurses see their own events (issue 7)
+
+
+def test_extra_screenshots_show_the_print_preview_and_the_stock_page(
+    gui_ctx: AppContext, ward: Ward, tmp_path: Path, qapp: Any,
+) -> None:
+    from app.gui import screenshots
+
+    names = {p.name for p in screenshots(gui_ctx, tmp_path, extras=True)}
+    assert {"print_preview.png", "stock_panel.png", "ward_board.png"} <= names
+    assert (tmp_path / "print_preview.png").stat().st_size > 10_000
