@@ -139,7 +139,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     if command is None:
         from app.gui import run_gui, smoke
 
-        return smoke(ctx) if args.smoke else run_gui(ctx)
+        return smoke(ctx) if args.smoke else run_gui(ctx, demo=args.demo)
     if command == "screenshot":
         from app.gui import screenshots
 
