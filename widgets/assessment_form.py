@@ -9,13 +9,15 @@
   Impossible values come back as ValidationFailed (messages next to each field, nothing is
   cleared); improbable ones as ConfirmationRequired (a reason per field, then resubmit).
 - One idempotency key per observation set, so a double Enter cannot store it twice.
+- Above the fields, read-only: the drugs given since the previous set (`set_drugs_since`),
+  because an antipyretic or anti-cytokine drug can mask a fever (RULES C2 waiver, C5 note).
 """
 
 from __future__ import annotations
 
 import itertools
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -36,12 +38,15 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QPushButton,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 import grading
+from app.clock import format_local
 from app.errors import ConfirmationRequired, FieldProblem, ServiceError, ValidationFailed
+from app.rows import AdministrationRow
 from grading.inputs import (
     Acvpu,
     CapdAnswer,
@@ -55,6 +60,7 @@ from grading.inputs import (
     Vasopressor,
 )
 from grading.results import GradingResult
+from widgets.models import Column, RowTableModel
 
 NOT_ASSESSED = "— not assessed"
 
@@ -196,6 +202,72 @@ def _format_number(value: Any) -> str:
     return str(value)
 
 
+class DrugsSinceModel(RowTableModel[AdministrationRow]):
+    def __init__(self, tz: ZoneInfo, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.columns = (
+            Column("Drug", lambda r: r.drug),
+            Column("Dose", lambda r: f"{r.dose:g} {r.dose_unit}", sort=lambda r: r.dose,
+                   align_right=True),
+            Column("Route", lambda r: r.route),
+            Column("Given", lambda r: format_local(r.given_at, tz), sort=lambda r: r.given_at),
+            Column("By", lambda r: r.entered_by),
+        )
+
+    def row_key(self, row: AdministrationRow) -> int:
+        return row.id
+
+
+class DrugsSinceBox(QGroupBox):
+    """Read-only: doses given since the previous current assessment, oldest first."""
+
+    def __init__(self, tz: ZoneInfo, parent: QWidget | None = None) -> None:
+        super().__init__("Drugs given since the last set", parent)
+        self.setObjectName("drugsSince")
+        self.model = DrugsSinceModel(tz, self)
+        self.table = QTableView()
+        self.table.setObjectName("drugsSinceTable")
+        self.table.setAccessibleName("Drugs given since the last assessment")
+        self.table.setModel(self.model)
+        self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # outside the form's tab chain
+        self.table.setSelectionMode(QTableView.SelectionMode.NoSelection)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.summary = QLabel()
+        self.summary.setObjectName("drugsSinceSummary")
+        self.summary.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.table)
+        self.set_rows(None)
+
+    def set_rows(self, rows: Sequence[AdministrationRow] | None, problem: str = "") -> None:
+        """None: not known (never shown as "none given"); a problem says why."""
+        self.model.set_rows(list(rows or ()))
+        self.table.setVisible(bool(rows))
+        if rows is None:
+            self.summary.setText(f"⚠ Could not read the drugs given: {problem}" if problem
+                                 else "Not loaded.")
+        elif not rows:
+            self.summary.setText("None recorded since the last assessment.")
+        else:
+            # Every category but "other" can mask a fever (RULES C5) and, once CRS is
+            # diagnosed, waives the fever criterion (RULES C2).
+            masking = sorted({r.drug for r in rows if r.category != "other"})
+            self.summary.setText(
+                f"⚠ Fever may be masked: {', '.join(masking)} given since the last set "
+                "(RULES C2/C5)." if masking else
+                f"{len(rows)} dose{'s' if len(rows) != 1 else ''} since the last set.")
+            self.table.resizeColumnsToContents()
+            header = self.table.horizontalHeader().height()
+            height = sum(self.table.rowHeight(n) for n in range(len(rows)))
+            self.table.setFixedHeight(header + height + 2 * self.table.frameWidth())
+        self.setAccessibleDescription(self.summary.text())
+
+    def drugs(self) -> list[str]:
+        return [r.drug for r in self.model.rows()]
+
+
 class ConfirmationDialog(QDialog):
     """Improbable values (SAFETY.md): one reason per field, each required."""
 
@@ -326,6 +398,10 @@ class AssessmentForm(QWidget):
         self.general_error.setStyleSheet("color: #b00020; font-weight: bold;")
         self.general_error.setVisible(False)
         outer.addWidget(self.general_error)
+
+        self.drugs_since = DrugsSinceBox(self._tz)
+        self.drugs_since.setVisible(False)  # until the owner has rows to show
+        outer.addWidget(self.drugs_since)
 
         columns = QHBoxLayout()
         outer.addLayout(columns)
@@ -522,6 +598,13 @@ class AssessmentForm(QWidget):
         self.amend_box.setVisible(False)
         self.clear_problems()
         self._on_changed()
+
+    def set_drugs_since(
+        self, rows: Sequence[AdministrationRow] | None, problem: str = ""
+    ) -> None:
+        """The doses given since the previous set (read-only; see DrugsSinceBox)."""
+        self.drugs_since.set_rows(rows, problem)
+        self.drugs_since.setVisible(True)
 
     def set_assessed_at(self, moment: datetime) -> None:
         self.assessed_at.setDateTime(QDateTime.fromSecsSinceEpoch(int(moment.timestamp())))

@@ -1,10 +1,14 @@
 """One patient: identity header and alert banner above three tabs (Assessment, Timeline,
 Trajectories). Shows plain rows; every action is a signal the main window turns into a
-service call. The assessment form is rebuilt per patient (ICE or CAPD depends on age)."""
+service call. The assessment form is rebuilt per patient (ICE or CAPD depends on age).
+
+`drugs_source(episode_id)` (app.services.administrations.drugs_since_last_assessment bound
+to the context and actor) feeds the form's "drugs given since the last set": read when the
+patient opens and whenever a new timeline arrives (after a save, a dose or a poll)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -20,7 +24,8 @@ from PySide6.QtWidgets import (
 )
 
 from app.clock import WARD_TZ
-from app.rows import EpisodeHeader, Timeline
+from app.errors import ServiceError
+from app.rows import AdministrationRow, EpisodeHeader, Timeline
 from grading.results import GradingResult
 from widgets.alert_banner import AlertBanner
 from widgets.assessment_form import AssessmentForm
@@ -41,11 +46,13 @@ class PatientView(QWidget):
         *,
         now: Callable[[], datetime],
         tz: ZoneInfo = WARD_TZ,
+        drugs_source: Callable[[int], Sequence[AdministrationRow]] | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("patientView")
         self._now = now
+        self.drugs_source = drugs_source
         self.tz = tz
         self.header: EpisodeHeader | None = None
         self.timeline: Timeline | None = None
@@ -114,6 +121,18 @@ class PatientView(QWidget):
         self.set_timeline(timeline)
         return form
 
+    def refresh_drugs(self) -> None:
+        """Re-read the doses given since the last set (a read of a few milliseconds, like
+        the preview). Without a source the section stays hidden: never a false "none"."""
+        if self.form is None or self.drugs_source is None or self.episode_id is None:
+            return
+        try:
+            rows = self.drugs_source(self.episode_id)
+        except ServiceError as error:
+            self.form.set_drugs_since(None, str(error))
+            return
+        self.form.set_drugs_since(rows)
+
     def update_header(self, header: EpisodeHeader) -> None:
         self.header = header
         self.identity.set_header(header)
@@ -124,6 +143,7 @@ class PatientView(QWidget):
             return  # nothing new: keep the tree's expansion and the plots' zoom
         self.timeline = timeline
         self.timeline_view.set_timeline(timeline)
+        self.refresh_drugs()  # a new timeline: a set saved or a dose recorded since
         # Plots are redrawn only when someone looks at them: switching patients on the
         # Assessment tab costs no pyqtgraph work (bench/gui.py "switch patient").
         self._plots_stale = True

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -22,7 +22,7 @@ from app.errors import FieldProblem, ValidationFailed
 from app.permissions import Action, require
 from app.rows import AdministrationRow
 from app.services.history import KNOWN_DRUGS, drug_category, load_episode
-from db.models import Administration, Episode
+from db.models import Administration, Assessment, Episode
 
 DRUGS = (
     "tocilizumab", "dexamethasone", "methylprednisolone", "hydrocortisone", "prednisolone",
@@ -246,3 +246,33 @@ def list_administrations(ctx: AppContext, actor: Actor, episode_id: int) -> list
                 .order_by(Administration.given_at, Administration.id)
             ).scalars()
         ]
+
+
+def drugs_since_last_assessment(
+    ctx: AppContext, actor: Actor, episode_id: int
+) -> list[AdministrationRow]:
+    """Doses given after the episode's latest current assessment (all of them when there is
+    none yet), oldest first: what the nurse must know before the next set, because an
+    antipyretic or anti-cytokine drug can mask fever (RULES C2 waiver, C5 note).
+
+    Current doses only (entered-in-error ones no longer count); amended or erroneous
+    assessments do not move the boundary. One query."""
+    require(actor, Action.VIEW_WARD)
+    last_set = (
+        select(func.max(Assessment.assessed_at))
+        .where(Assessment.episode_id == episode_id, Assessment.status == "current")
+        .scalar_subquery()
+    )
+    with ctx.database.read() as session:
+        rows = session.execute(
+            select(Administration, Episode)
+            .join(Episode, Episode.id == Administration.episode_id)
+            .where(
+                Administration.episode_id == episode_id,
+                Administration.status == "current",
+                # At or before a set, a dose is already accounted for by that set.
+                or_(last_set.is_(None), Administration.given_at > last_set),
+            )
+            .order_by(Administration.given_at, Administration.id)
+        ).all()
+        return [to_administration_row(a, episode, ctx.tz) for a, episode in rows]
