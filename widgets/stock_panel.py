@@ -43,8 +43,6 @@ from widgets.infusion_dialog import readiness_text
 from widgets.models import Column, RowSortProxy, RowTableModel
 
 EXPIRY_WARNING_DAYS = 30  # issue 5: vials expiring within 30 days are listed
-# `expiring_within` with a horizon no vial reaches lists every usable vial.
-ALL_USABLE_DAYS = 365 * 100
 SOON = (QColor("#fff3cd"), QColor("#5c4400"))
 GONE = (QColor("#f8d7da"), QColor("#721c24"))
 STRENGTH_VOLUME_ML = {80: 4, 200: 10, 400: 20}
@@ -396,7 +394,7 @@ class StockPanel(QDialog):
         self.line_model.today = self.vial_model.today = today
         try:
             lines = toci_service.list_stock(self.ctx, self.actor)
-            vials = toci_service.expiring_within(self.ctx, self.actor, days=ALL_USABLE_DAYS)
+            vials = toci_service.list_vials(self.ctx, self.actor)  # in stock or reserved
         except ServiceError as exc:
             self.show_message(str(exc))
             self._update_buttons()

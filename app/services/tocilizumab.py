@@ -718,6 +718,35 @@ def expiring_within(ctx: AppContext, actor: Actor, days: int = 30) -> list[VialR
         return [_vial_row(v) for v in vials]
 
 
+VIAL_STATUSES = ("in_stock", "reserved", "issued", "wasted", "expired")
+
+
+def list_vials(
+    ctx: AppContext, actor: Actor, *, statuses: Sequence[str] = ("in_stock", "reserved")
+) -> list[VialRow]:
+    """Individual vials with one of `statuses` (default: the usable ones), soonest expiry
+    first, then in the order they were received (id)."""
+    require(actor, Action.VIEW_STOCK)
+    unknown = sorted(set(statuses) - set(VIAL_STATUSES))
+    if unknown or not statuses:
+        raise ValidationFailed(
+            [
+                FieldProblem(
+                    "statuses",
+                    f"unknown vial status {', '.join(map(repr, unknown)) or '(none given)'}; "
+                    f"choose from {', '.join(VIAL_STATUSES)}",
+                )
+            ]
+        )
+    with ctx.database.read() as session:
+        vials = session.scalars(
+            select(Vial)
+            .where(Vial.status.in_(list(statuses)))
+            .order_by(Vial.expiry_date, Vial.id)
+        ).all()
+        return [_vial_row(v) for v in vials]
+
+
 # --------------------------------------------------------------------------------------------
 # Readiness before infusion (RULES E6)
 # --------------------------------------------------------------------------------------------
