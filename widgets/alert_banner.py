@@ -4,6 +4,11 @@ An open critical-care alert cannot be closed from here: the only ways on are "Re
 discussion…" (clinician, time, outcome: resolves it) and "Acknowledge" (seen, discussion
 pending: it stays). Other open alerts are listed as text. Colour is a second cue only:
 every line starts with a word ("CRITICAL-CARE", "Acknowledged by …").
+
+When another workstation changed the alert first (StaleEdit), `show_conflict(message)`
+puts the message ("Changed by X at T — reload and try again") in the banner with a
+"Reload alert" button (`reload_requested`); the next `set_alerts` shows the alert as it now
+is and clears the message. The patient's unsaved form is a separate widget: untouched.
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ def alert_state_text(alert: AlertRow, tz: ZoneInfo = WARD_TZ) -> str:
 class AlertBanner(QFrame):
     record_discussion_requested = Signal(object)  # AlertRow
     acknowledge_requested = Signal(object)  # AlertRow
+    reload_requested = Signal()
 
     def __init__(self, tz: ZoneInfo = WARD_TZ, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -59,9 +65,20 @@ class AlertBanner(QFrame):
         self.detail = QLabel()
         self.detail.setObjectName("alertDetail")
         self.detail.setWordWrap(True)
+        self.conflict = QLabel()
+        self.conflict.setObjectName("alertConflict")
+        self.conflict.setWordWrap(True)
+        self.conflict.setVisible(False)
         text_box.addWidget(self.title)
         text_box.addWidget(self.detail)
+        text_box.addWidget(self.conflict)
         layout.addLayout(text_box, 1)
+        self.reload_button = QPushButton("Re&load alert")
+        self.reload_button.setObjectName("reloadAlert")
+        self.reload_button.setAccessibleName("Reload the alert as it now is")
+        self.reload_button.clicked.connect(self.reload_requested)
+        self.reload_button.setVisible(False)
+        layout.addWidget(self.reload_button)
         self.discussion_button = QPushButton("Record discussion… (Ctrl+Shift+D)")
         self.discussion_button.setObjectName("recordDiscussion")
         self.discussion_button.setAccessibleName("Record critical-care discussion")
@@ -74,7 +91,18 @@ class AlertBanner(QFrame):
         layout.addWidget(self.acknowledge_button)
         self.setVisible(False)
 
+    def show_conflict(self, message: str) -> None:
+        """Someone else changed the alert first: say who and when, offer to reload."""
+        self.conflict.setText(f"<b>⚠ Not done:</b> {message}")
+        self.conflict.setVisible(True)
+        self.reload_button.setVisible(True)
+        self.reload_button.setFocus()
+        self.setVisible(True)
+
     def set_alerts(self, alerts: tuple[AlertRow, ...], now: datetime) -> None:
+        self.conflict.clear()
+        self.conflict.setVisible(False)
+        self.reload_button.setVisible(False)
         self.alerts = tuple(sorted((a for a in alerts if a.is_open), key=lambda a: -a.severity))
         self.critical = next((a for a in self.alerts if a.kind == "critical_care"), None)
         if not self.alerts:

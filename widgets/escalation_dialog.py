@@ -3,6 +3,11 @@
 `values()` gives the keyword arguments of `app.services.alerts.record_discussion`
 (clinician, discussed_at, outcome, detail). The service validates; problems come back
 next to the fields through `show_problems` and the dialog stays open with what was typed.
+
+Stale edits: when another workstation changed the alert first, `show_error(StaleEdit)`
+shows "Changed by X at T — reload and try again" with a *Reload alert* button; it calls
+`reload_alert()` (the owner's read of the alert) and `set_alert` shows the fresh alert —
+its version is what the next save sends — keeping everything typed.
 """
 
 from __future__ import annotations
@@ -22,13 +27,14 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPlainTextEdit,
+    QPushButton,
     QRadioButton,
     QVBoxLayout,
     QWidget,
 )
 
 from app.clock import format_local
-from app.errors import FieldProblem
+from app.errors import FieldProblem, ServiceError, StaleEdit
 from app.rows import AlertRow
 
 OUTCOME_LABELS: dict[str, str] = {
@@ -52,14 +58,15 @@ class EscalationDialog(QDialog):
         self.alert = alert
         self.tz = tz
         self.submit: Callable[[dict[str, Any]], None] | None = None
+        self.reload_alert: Callable[[], AlertRow] | None = None
+        self.patient_text = patient_text
         self.setWindowTitle("Record critical-care discussion")
         layout = QVBoxLayout(self)
-        heading = QLabel(
-            f"<b>{patient_text}</b><br>{alert.message}<br>"
-            f"Raised {format_local(alert.raised_at, tz)}"
-        )
-        heading.setWordWrap(True)
-        layout.addWidget(heading)
+        self.heading = QLabel()
+        self.heading.setObjectName("heading")
+        self.heading.setWordWrap(True)
+        layout.addWidget(self.heading)
+        self._show_heading()
         form = QFormLayout()
         self.clinician = QLineEdit()
         self.clinician.setObjectName("clinician")
@@ -98,6 +105,12 @@ class EscalationDialog(QDialog):
         self.problems_label.setStyleSheet("color: #b00020; font-weight: bold;")
         self.problems_label.setWordWrap(True)
         layout.addWidget(self.problems_label)
+        self.reload_button = QPushButton("Re&load alert")
+        self.reload_button.setObjectName("reloadAlert")
+        self.reload_button.setAutoDefault(False)  # Enter still records the discussion
+        self.reload_button.clicked.connect(self.reload)
+        self.reload_button.setVisible(False)
+        layout.addWidget(self.reload_button)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -107,6 +120,50 @@ class EscalationDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         self.resize(520, 420)
+
+    def _show_heading(self) -> None:
+        alert = self.alert
+        state = ""
+        if alert.status == "acknowledged":
+            state = (f"<br>Acknowledged by {alert.acknowledged_by} at "
+                     f"{format_local(alert.acknowledged_at, self.tz)}")
+        elif alert.status == "resolved":
+            state = f"<br><b>Already resolved by {alert.resolved_by}:</b> {alert.resolved_reason}"
+        self.heading.setText(
+            f"<b>{self.patient_text}</b><br>{alert.message}<br>"
+            f"Raised {format_local(alert.raised_at, self.tz)}{state}"
+        )
+
+    def set_alert(self, alert: AlertRow) -> None:
+        """The alert as it now is (after a reload); what was typed stays."""
+        self.alert = alert
+        self._show_heading()
+
+    def show_error(self, error: BaseException) -> None:
+        """The owner's failure callback: problems by field, a stale edit with a reload."""
+        problems = getattr(error, "problems", None)
+        self.show_problems(problems if problems else str(error))
+        stale = isinstance(error, StaleEdit)
+        self.reload_button.setVisible(stale and self.reload_alert is not None)
+        if stale and self.reload_alert is not None:
+            self.reload_button.setFocus()
+
+    def reload(self) -> None:
+        if self.reload_alert is None:
+            return
+        try:
+            alert = self.reload_alert()
+        except ServiceError as error:
+            self.show_problems(f"Could not reload the alert: {error}")
+            return
+        self.set_alert(alert)
+        self.reload_button.setVisible(False)
+        if alert.status == "resolved":
+            self.show_problems("Reloaded: someone else has already closed this alert — nothing "
+                               "more to record here (Cancel).")
+        else:
+            self.show_problems("Reloaded: check the alert above, then record the discussion "
+                               "again (what you typed is kept).")
 
     def outcome(self) -> str:
         for key, button in self.outcome_buttons.items():

@@ -4,18 +4,26 @@ transfer to intensive care.
 RULES C6: grade 5 CRS or ICANS exists only as a death attributed to it, so the cause is
 asked for explicitly (no default). The edit carries the episode version the dialog read;
 if another workstation changed the episode meanwhile the service refuses (StaleEdit) and
-the message says who changed it — the dialog keeps what was typed.
+the message says who changed it — the dialog keeps what was typed and offers *Reload
+episode*, which re-reads the episode (its new version is what the next save sends).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtWidgets import QButtonGroup, QComboBox, QHBoxLayout, QRadioButton, QWidget
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QHBoxLayout,
+    QPushButton,
+    QRadioButton,
+    QWidget,
+)
 
 from app.actor import Actor
 from app.context import AppContext
-from app.errors import ServiceError
+from app.errors import ServiceError, StaleEdit
 from app.rows import EpisodeHeader
 from app.services import patients as patient_service
 from app.services import ward as ward_service
@@ -78,6 +86,10 @@ class OutcomeDialog(FormDialog):
         self.cause.setCurrentIndex(-1)
         self.cause_label = self.add_row("Attributed &cause", self.cause, "cause")
         self.cause.currentIndexChanged.connect(lambda _i: self._update_save())
+        self.reload_button = named(QPushButton("Re&load episode"), "reloadEpisode")
+        self.reload_button.clicked.connect(self.reload)
+        self.reload_button.setVisible(False)
+        self.layout_.insertWidget(self.layout_.indexOf(self.top_error) + 1, self.reload_button)
         self.finish_layout()
         # Arrow keys move between radio buttons; Tab enters the group at the checked one.
         QWidget.setTabOrder(self.outcome_buttons["icu_transfer"], self.at)
@@ -94,6 +106,24 @@ class OutcomeDialog(FormDialog):
             return
         self.identity.set_header(self.header)
         self._update_save()
+
+    def show_error(self, error: BaseException) -> None:
+        super().show_error(error)  # "Not saved — Changed by X at T — reload and try again."
+        stale = isinstance(error, StaleEdit)
+        self.reload_button.setVisible(stale)
+        if stale:
+            self.reload_button.setFocus()
+
+    def reload(self) -> None:
+        """Re-read the episode another workstation changed; the outcome, time and cause
+        typed here stay as they are."""
+        self.clear_errors()
+        self.reload_button.setVisible(False)
+        self._load()
+        if self.header is not None:
+            self.set_top_error(
+                f"Reloaded: the episode is now {self.header.status}. Check, then save again.")
+        self.save_button.setFocus()
 
     def checked_button(self) -> QRadioButton:
         return self.outcome_buttons[self.outcome()]
