@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, inspect, text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 import db
 from db.engine import Database
@@ -78,6 +78,15 @@ class DatabaseNotRecognised(DatabaseError):
             f"{describe(url)} holds tables ({', '.join(sorted(tables)[:8])}) but no ward "
             "monitor schema version; it is not a ward monitor database or was made by hand. "
             "Nothing was changed."
+        )
+
+
+class DatabaseUnavailable(DatabaseError):
+    def __init__(self, url: str, reason: object) -> None:
+        super().__init__(
+            f"Cannot open the database {describe(url)}: {reason}".strip()
+            + " Check the --database / CARWARD_DATABASE_URL setting, that the server is"
+            " running and reachable, and the user name and password."
         )
 
 
@@ -246,8 +255,9 @@ def _recorded_revisions(database: Database) -> list[str] | None:
     table yet, or anything unusual): the full path then decides what to do."""
     try:
         with database.engine.connect() as conn:
-            revisions = list(conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}"))
-                             .scalars())
+            revisions = list(
+                conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalars()
+            )
             conn.rollback()
     except SQLAlchemyError:
         return None
@@ -273,8 +283,7 @@ def migrate_database(database: Database) -> MigrationOutcome:
         recorded = None  # in-memory SQLite: always new
     if _at_shipped_head(recorded):
         # The usual start: nothing to migrate, so Alembic is never imported.
-        return MigrationOutcome(from_revision=HEAD_REVISION, to_revision=HEAD_REVISION,
-                                backup=None)
+        return MigrationOutcome(from_revision=HEAD_REVISION, to_revision=HEAD_REVISION, backup=None)
     return _migrate_with_alembic(database, peeked)
 
 
@@ -300,7 +309,11 @@ def _migrate_with_alembic(
             backup = backup_sqlite(path, backup_path_for(path, revisions[0]))
             log.warning("Backed up %s to %s before migrating it", path, backup)
 
-    with database.engine.connect() as conn:
+    try:
+        connection = database.engine.connect()
+    except OperationalError as error:
+        raise DatabaseUnavailable(url, str(error.orig).strip()) from error
+    with connection as conn:
         if database.is_sqlite:
             _set_sqlite_foreign_keys(conn, on=False)
         try:
@@ -333,12 +346,16 @@ def _migrate_with_alembic(
 def open_database(url: str) -> Database:
     """Connect, create or migrate the schema to head, and return the ready Database.
 
-    Raises DatabaseTooNew (nothing changed) or DatabaseNotRecognised; the message suits a
-    dialog or the command line as is. `database.migration` tells what was done.
+    Raises a DatabaseError: DatabaseTooNew (nothing changed), DatabaseNotRecognised or
+    DatabaseUnavailable (cannot connect); the message suits a dialog or the command line.
+    `database.migration` tells what was done.
     """
     path = sqlite_file(url)
     if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise DatabaseUnavailable(url, error) from error
     database = Database(url)
     try:
         outcome = migrate_database(database)

@@ -480,3 +480,17 @@ def test_migrations_match_the_models_on_postgresql_too(pg_url: str):
     from db.check_migrations import compare_with_models
 
     assert compare_with_models(pg_url) == []
+
+
+@pytest.mark.postgres
+def test_an_unreachable_database_is_reported_plainly(postgres_server):
+    url = postgres_server.url("no_such_database")
+    with pytest.raises(db.migrate.DatabaseUnavailable, match=r"no_such_database.*does not exist"):
+        open_database(url)
+
+
+def test_an_unopenable_sqlite_file_is_reported_plainly(tmp_path: Path):
+    folder = tmp_path / "a-file-not-a-folder"
+    folder.write_text("")
+    with pytest.raises(db.migrate.DatabaseUnavailable, match="Cannot open the database"):
+        open_database(f"sqlite:///{folder / 'carward.sqlite3'}")
