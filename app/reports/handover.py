@@ -38,7 +38,7 @@ from app.reports.pdf_common import (
     style,
     write_atomically,
 )
-from app.rows import AlertRow, AssessmentRow, Timeline, WardRow
+from app.rows import AlertRow, WardRow
 
 PAGE = landscape(A4)
 TREND_HOURS = 72
@@ -108,36 +108,24 @@ class HandoverPatient:
 
 
 def gather_handover(ctx: AppContext, actor: Actor, ward: str | None) -> list[HandoverPatient]:
-    """Read the ward through the services (one read model per row, no ORM here)."""
-    from app.services.ward import list_ward, patient_timeline
+    """Read the ward through the services: the board rows, then the 72-hour grades and the
+    last critical-care discussions of all of them in one query each (not a timeline per
+    patient: a 30-bed sheet must print in under a second, issue 6)."""
+    from app.services.ward import last_discussions, list_ward, recent_grades
 
     now = ctx.clock()
-    patients = []
-    for row in list_ward(ctx, actor, ward):
-        timeline = patient_timeline(ctx, actor, row.episode_id)
-        patients.append(handover_patient(row, timeline, now))
-    return patients
-
-
-def handover_patient(row: WardRow, timeline: Timeline, now: datetime) -> HandoverPatient:
-    since = now - timedelta(hours=TREND_HOURS)
-    recent: list[AssessmentRow] = [
-        a
-        for day in timeline.days
-        for a in day.assessments
-        if a.is_current and not a.is_baseline and since <= a.assessed_at <= now
+    rows = list_ward(ctx, actor, ward)
+    ids = [row.episode_id for row in rows]
+    grades = recent_grades(ctx, actor, ids, since=now - timedelta(hours=TREND_HOURS), until=now)
+    discussions = last_discussions(ctx, actor, ids)
+    return [
+        HandoverPatient(
+            row=row,
+            recent_grades=grades.get(row.episode_id, ()),
+            last_discussion=discussions.get(row.episode_id),
+        )
+        for row in rows
     ]
-    recent.sort(key=lambda a: a.assessed_at)
-    discussed = [
-        a for a in timeline.alerts
-        if a.kind == "critical_care" and a.discussion_outcome is not None
-    ]
-    discussed.sort(key=lambda a: (a.discussion_at or a.raised_at, a.id))
-    return HandoverPatient(
-        row=row,
-        recent_grades=tuple((a.assessed_at, a.crs_grade, a.icans_grade) for a in recent),
-        last_discussion=discussed[-1] if discussed else None,
-    )
 
 
 def _bed_key(bed: str) -> tuple[Any, ...]:

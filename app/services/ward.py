@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select
@@ -40,7 +40,6 @@ from app.rows import (
 )
 from app.services.administrations import to_administration_row
 from app.services.alerts import due_status, open_alerts_for, to_alert_row
-from app.services.assessments import day_of, to_assessment_row
 from app.services.history import (
     CORTICOSTEROIDS,
     Course,
@@ -325,6 +324,9 @@ def _version_chains(
 def patient_timeline(ctx: AppContext, actor: Actor, episode_id: int) -> Timeline:
     """Days 0-28 (and baseline days −2/−1 when recorded): every assessment version, the
     day's maximum CRS/ICANS over current assessments (RULES T3), doses and alerts."""
+    # Imported here: validation and grading are not needed to paint the ward board.
+    from app.services.assessments import day_of, to_assessment_row
+
     require(actor, Action.VIEW_WARD)
     now, tz = ctx.clock(), ctx.tz
     with ctx.database.read() as session:
@@ -410,6 +412,99 @@ def patient_timeline(ctx: AppContext, actor: Actor, episode_id: int) -> Timeline
             )
         )
     return Timeline(episode_id, episode.infused_at, tuple(days), tuple(alerts))
+
+
+# --- several episodes at once (the handover sheet) ---------------------------------------
+
+
+class RecentGrade(NamedTuple):
+    """One current assessment's grades, for a short trend line."""
+
+    assessed_at: datetime
+    crs_grade: int | None
+    icans_grade: int | None
+
+
+FIRST_TIMELINE_DAY = -2  # baseline days −2/−1 are the earliest a timeline shows
+
+
+def _timeline_day(
+    infused_at: datetime | None, planned: date | None, moment: datetime, tz: ZoneInfo
+) -> int | None:
+    """RULES T1 day number, as patient_timeline files an assessment (before the infusion
+    is recorded, relative to the planned date)."""
+    if infused_at is not None:
+        return day_number(infused_at, moment, tz)
+    if planned is not None:
+        return (moment.astimezone(tz).date() - planned).days
+    return None
+
+
+def recent_grades(
+    ctx: AppContext, actor: Actor, episode_ids: Sequence[int], since: datetime,
+    until: datetime | None = None,
+) -> dict[int, tuple[RecentGrade, ...]]:
+    """Each episode's current, non-baseline assessments assessed from `since` to `until`
+    (default: now), oldest first, in one query for the whole list. Exactly the rows those
+    episodes' `patient_timeline` days hold in that window (days −2 to 28)."""
+    require(actor, Action.VIEW_WARD)
+    end = ctx.clock() if until is None else until
+    tz = ctx.tz
+    if not episode_ids:
+        return {}
+    with ctx.database.read() as session:
+        rows = session.execute(
+            select(
+                Assessment.episode_id,
+                Assessment.assessed_at,
+                Assessment.crs_grade,
+                Assessment.icans_grade,
+                Episode.infused_at,
+                Episode.planned_infusion_date,
+            )
+            .join(Episode, Episode.id == Assessment.episode_id)
+            .where(
+                Assessment.episode_id.in_(list(episode_ids)),
+                Assessment.status == "current",
+                Assessment.is_baseline.is_(False),
+                Assessment.assessed_at >= since,
+                Assessment.assessed_at <= end,
+            )
+            .order_by(Assessment.episode_id, Assessment.assessed_at, Assessment.id)
+        ).all()
+    out: dict[int, list[RecentGrade]] = {}
+    for r in rows:
+        day = _timeline_day(r.infused_at, r.planned_infusion_date, r.assessed_at, tz)
+        if day is None or not FIRST_TIMELINE_DAY <= day <= LAST_DAY:
+            continue
+        out.setdefault(r.episode_id, []).append(
+            RecentGrade(r.assessed_at, r.crs_grade, r.icans_grade)
+        )
+    return {episode_id: tuple(points) for episode_id, points in out.items()}
+
+
+def last_discussions(
+    ctx: AppContext, actor: Actor, episode_ids: Sequence[int]
+) -> dict[int, AlertRow]:
+    """Each episode's latest critical-care alert with a discussion recorded (open or
+    resolved; latest by discussion time, else raised time), in one query for the list."""
+    require(actor, Action.VIEW_WARD)
+    if not episode_ids:
+        return {}
+    now = ctx.clock()
+    with ctx.database.read() as session:
+        alerts = [
+            to_alert_row(a, now)
+            for a in session.execute(
+                select(Alert).where(
+                    Alert.episode_id.in_(list(episode_ids)),
+                    Alert.kind == "critical_care",
+                    Alert.discussion_outcome.is_not(None),
+                )
+            ).scalars()
+        ]
+    alerts.sort(key=lambda a: (a.discussion_at or a.raised_at, a.id))
+    return {a.episode_id: a for a in alerts}  # the last one of each episode wins
 
 
 # --- course summary (registry-style outcome of one episode) ------------------------------
