@@ -306,10 +306,14 @@ class DueStatus:
     message: str  # why it is (or will be) due, for the alert and the ward board
 
 
-def _encephalopathy_assessed() -> ColumnElement[bool]:
+def encephalopathy_assessed() -> ColumnElement[bool]:
+    """SQL: this assessment includes the ICE or CAPD screen (or why it could not be done)."""
+    # CAPD entered item by item stores only capd_total (capd_score is the typed total), so
+    # both count: a child screened with CAPD must not show as overdue for ICE (RULES E4, I1).
     return or_(
         Assessment.ice_score.is_not(None),
         Assessment.capd_score.is_not(None),
+        Assessment.capd_total.is_not(None),
         Assessment.ice_unable_reason.is_not(None),
         Assessment.capd_unable_reason.is_not(None),
     )
@@ -335,7 +339,7 @@ def due_statuses(
         select(
             Assessment.episode_id,
             func.max(Assessment.assessed_at),
-            func.max(case((_encephalopathy_assessed(), Assessment.assessed_at))),
+            func.max(case((encephalopathy_assessed(), Assessment.assessed_at))),
         )
         .where(base)
         .group_by(Assessment.episode_id)

@@ -39,7 +39,12 @@ from app.rows import (
     WardRow,
 )
 from app.services.administrations import to_administration_row
-from app.services.alerts import due_status, open_alerts_for, to_alert_row
+from app.services.alerts import (
+    due_status,
+    encephalopathy_assessed,
+    open_alerts_for,
+    to_alert_row,
+)
 from app.services.history import (
     CORTICOSTEROIDS,
     Course,
@@ -141,12 +146,7 @@ def list_ward(ctx: AppContext, actor: Actor, ward: str | None = None) -> list[Wa
             return []
         episodes = [e for e, _p in pairs]
         ids = [e.id for e in episodes]
-        encephalopathy = or_(
-            Assessment.ice_score.is_not(None),
-            Assessment.capd_score.is_not(None),
-            Assessment.ice_unable_reason.is_not(None),
-            Assessment.capd_unable_reason.is_not(None),
-        )
+        encephalopathy = encephalopathy_assessed()
         by_episode: dict[int, list[Any]] = {}
         for r in session.execute(
             select(

@@ -273,3 +273,26 @@ def test_one_open_alert_per_kind_is_enforced_by_the_database(ctx, episode_id, at
         s.add(Alert(episode_id=episode_id, kind="critical_care", status="raised",
                     message="dup", raised_at=at(), version=1))  # fmt: skip
         s.flush()
+
+
+def test_a_child_screened_with_capd_items_is_not_overdue_for_ice(ctx, at, fake_clock):
+    """CAPD entered item by item counts as the encephalopathy screen (RULES E4, I1)."""
+    from datetime import date
+
+    from tests.services.conftest import make_episode
+
+    child = make_episode(ctx, nhs="9990000026", dob=date(2019, 3, 1), bed="B1")
+    capd = {
+        "eye_contact": "always", "purposeful_actions": "always",
+        "aware_of_surroundings": "always", "communicates_needs": "always",
+        "restless": "never", "inconsolable": "never", "underactive": "never",
+        "slow_to_respond": "never",
+    }  # fmt: skip
+    child_obs = {k: v for k, v in obs().items() if k != "ice_score"}
+    child_obs.update(heart_rate=110, respiratory_rate=24, capd_items=capd)
+    for _ in range(5):
+        assessments.record_assessment(ctx, NURSE, child, {**child_obs, "assessed_at": at()})
+        fake_clock.advance(hours=3, minutes=59)
+    (row,) = [r for r in ward.list_ward(ctx, NURSE) if r.episode_id == child]
+    assert not row.overdue, "the CAPD screen was done every 4 h"
+    assert not _open(ctx, child, "overdue")
