@@ -122,6 +122,53 @@ def open_alert(session: Session, episode_id: int, kind: str) -> Alert | None:
     ).scalar_one_or_none()
 
 
+# What "the condition has cleared" means per alert kind: an assessment that no longer meets
+# the trigger. Unknown (NULL) grades never count as cleared (fail loud, SAFETY.md).
+_CLEARED: dict[str, ColumnElement[bool]] = {
+    "critical_care": and_(
+        Assessment.icans_grade < 2, or_(Assessment.crs_grade < 3, Assessment.crs_grade.is_(None))
+    ),
+    "tocilizumab_prompt": Assessment.crs_grade < 2,
+    "news2_emergency": Assessment.news2_total < 7,
+    "news2_urgent": Assessment.news2_total < 5,
+}
+
+
+def already_handled(
+    session: Session, episode_id: int, kind: str, trigger_grade: int | None, assessment: Assessment
+) -> bool:
+    """RULES E1 "re-raises if the grade rises again": after an alert was handled (discussion
+    recorded or resolved), the same condition persisting must not raise it again. A new alert
+    needs a higher grade than the handled one, or the condition to have cleared in between
+    (a current assessment after the resolution that no longer met it)."""
+    cleared = _CLEARED.get(kind)
+    if cleared is None or trigger_grade is None:
+        return False
+    handled = session.execute(
+        select(Alert)
+        .where(Alert.episode_id == episode_id, Alert.kind == kind, Alert.status == "resolved")
+        .order_by(Alert.resolved_at.desc(), Alert.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    if handled is None or handled.resolved_at is None or handled.trigger_grade is None:
+        return False
+    if trigger_grade > handled.trigger_grade:
+        return False
+    cleared_since = session.execute(
+        select(Assessment.id)
+        .where(
+            Assessment.episode_id == episode_id,
+            Assessment.status == "current",
+            Assessment.id != assessment.id,
+            Assessment.assessed_at > handled.resolved_at,
+            Assessment.assessed_at <= assessment.assessed_at,
+            cleared,
+        )
+        .limit(1)
+    ).first()
+    return cleared_since is None
+
+
 def raise_or_update_alert(
     session: Session,
     *,
@@ -210,13 +257,19 @@ def evaluate_assessment_alerts(
 ) -> list[AlertChange]:
     """Raise or re-raise the E1-E3 alerts an assessment calls for (same transaction)."""
     changes: list[AlertChange | None] = []
+
+    def handled(kind: str, grade: int) -> bool:
+        return open_alert(session, episode_id, kind) is None and already_handled(
+            session, episode_id, kind, grade, assessment
+        )
+
     when = assessment.assessed_at.astimezone(tz).strftime("%H:%M")
     if day_number(now, assessment.assessed_at, tz) != 0:
         when = assessment.assessed_at.astimezone(tz).strftime("%H:%M on %d %b")
     episode_id = assessment.episode_id
 
     grades = _critical_care_grades(assessment.crs_grade, assessment.icans_grade)
-    if grades:
+    if grades and not handled("critical_care", max(grades.values())):
         at_least = "≥ " if assessment.icans_missing and "ICANS" in grades else ""
         parts = [
             f"ICANS grade {at_least}{g}" if name == "ICANS" else f"CRS grade {g}"
@@ -251,7 +304,11 @@ def evaluate_assessment_alerts(
             )
         )
 
-    if assessment.crs_grade is not None and assessment.crs_grade >= 2:  # RULES E2
+    if (
+        assessment.crs_grade is not None
+        and assessment.crs_grade >= 2
+        and not handled("tocilizumab_prompt", assessment.crs_grade)
+    ):  # RULES E2
         changes.append(
             raise_or_update_alert(
                 session,
@@ -266,25 +323,19 @@ def evaluate_assessment_alerts(
         )
 
     total = assessment.news2_total  # RULES E3
+    news2 = None
     if total is not None and total >= 7:
-        changes.append(
-            raise_or_update_alert(
-                session,
-                episode_id=episode_id,
-                kind="news2_emergency",
-                message=f"NEWS2 {total} at {when} — {NEWS2_EMERGENCY_RESPONSE}",
-                now=now,
-                trigger_grade=total,
-                assessment_id=assessment.id,
-            )
-        )
+        news2 = ("news2_emergency", NEWS2_EMERGENCY_RESPONSE)
     elif total is not None and total >= 5:
+        news2 = ("news2_urgent", NEWS2_URGENT_RESPONSE)
+    if news2 is not None and total is not None and not handled(news2[0], total):
+        kind, response = news2
         changes.append(
             raise_or_update_alert(
                 session,
                 episode_id=episode_id,
-                kind="news2_urgent",
-                message=f"NEWS2 {total} at {when} — {NEWS2_URGENT_RESPONSE}",
+                kind=kind,
+                message=f"NEWS2 {total} at {when} — {response}",
                 now=now,
                 trigger_grade=total,
                 assessment_id=assessment.id,

@@ -296,3 +296,51 @@ def test_a_child_screened_with_capd_items_is_not_overdue_for_ice(ctx, at, fake_c
     (row,) = [r for r in ward.list_ward(ctx, NURSE) if r.episode_id == child]
     assert not row.overdue, "the CAPD screen was done every 4 h"
     assert not _open(ctx, child, "overdue")
+
+
+def _discuss(ctx, alert, at):
+    return alerts.record_discussion(
+        ctx, NURSE, alert.id, clinician="Dr ICU", discussed_at=at, outcome="stay_with_plan",
+        detail="neuro obs hourly", expected_version=alert.version,
+    )  # fmt: skip
+
+
+def test_after_the_discussion_the_same_grade_does_not_raise_a_new_alert(
+    ctx, episode_id, at, fake_clock
+):
+    """RULES E1: the alert re-raises only if the grade rises again, not on every set."""
+    alert = assessments.record_assessment(
+        ctx, NURSE, episode_id, obs(assessed_at=at(), **ICANS2)).alerts[0]  # fmt: skip
+    _discuss(ctx, alert, at())
+    fake_clock.advance(hours=1)
+    again = assessments.record_assessment(
+        ctx, NURSE, episode_id, obs(assessed_at=at(), **ICANS2, heart_rate=84)
+    )
+    assert [a.kind for a in again.alerts] == []
+    assert _open(ctx, episode_id, "critical_care") == []
+
+
+def test_after_the_discussion_a_rise_raises_a_new_alert(ctx, episode_id, at, fake_clock):
+    alert = assessments.record_assessment(
+        ctx, NURSE, episode_id, obs(assessed_at=at(), **ICANS2)).alerts[0]  # fmt: skip
+    _discuss(ctx, alert, at())
+    fake_clock.advance(hours=1)
+    assessments.record_assessment(
+        ctx, NURSE, episode_id, obs(assessed_at=at(), **ICANS3), confirmations=ICE_DROP
+    )
+    (cc,) = _open(ctx, episode_id, "critical_care")
+    assert cc.trigger_grade == 3 and cc.status == "raised"
+
+
+def test_a_new_event_after_recovery_raises_a_new_alert(ctx, episode_id, at, fake_clock):
+    alert = assessments.record_assessment(
+        ctx, NURSE, episode_id, obs(assessed_at=at(), **ICANS2)).alerts[0]  # fmt: skip
+    _discuss(ctx, alert, at())
+    fake_clock.advance(hours=4)
+    assessments.record_assessment(ctx, NURSE, episode_id, obs(assessed_at=at()))  # ICE 10
+    fake_clock.advance(hours=4)
+    assessments.record_assessment(
+        ctx, NURSE, episode_id, obs(assessed_at=at(), **ICANS2), confirmations=ICE_DROP
+    )
+    (cc,) = _open(ctx, episode_id, "critical_care")
+    assert cc.id != alert.id and cc.trigger_grade == 2
