@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -39,15 +39,19 @@ from app.executor import Executor
 from app.permissions import Action, denial_message, is_allowed
 from app.rows import AlertRow, AssessmentRow, EpisodeHeader, Timeline, TrendRow, WardRow
 from app.services import alerts as alert_service
-from app.services import assessments as assessment_service
 from app.services import ward as ward_service
 from app.ui_settings import UiSettings
 from widgets.alerts_panel import AlertsPanel
-from widgets.escalation_dialog import EscalationDialog
 from widgets.grade_chip import grade_text
 from widgets.patient_view import TAB_ASSESSMENT, TAB_TIMELINE, PatientView
 from widgets.trend_grid import TrendGrid
 from widgets.ward_board import WardBoard
+
+if TYPE_CHECKING:
+    from widgets.escalation_dialog import EscalationDialog
+
+# Imported where used, not here: app.services.assessments (validation) and the escalation
+# dialog are not needed to paint the ward board at start-up (bench/gui.py).
 
 TAB_BOARD = 0
 TAB_ALERTS = 1
@@ -438,6 +442,8 @@ class MainWindow(QMainWindow):
             self._keep_draft()
         episode_id = header.episode_id
 
+        from app.services import assessments as assessment_service
+
         def preview(values: dict[str, Any]) -> Any:
             # A read of a few milliseconds: stays on the GUI thread (ARCHITECTURE "Threads").
             return assessment_service.preview_assessment(self.ctx, episode_id, values)
@@ -499,6 +505,7 @@ class MainWindow(QMainWindow):
         target = form.amend_target
         reason = form.amend_reason_text()
         ctx, actor = self.ctx, self.actor
+        from app.services import assessments as assessment_service
 
         def job() -> AssessmentRow:
             if target is not None:
@@ -519,6 +526,8 @@ class MainWindow(QMainWindow):
 
     def record_discussion_for(self, alert: AlertRow) -> EscalationDialog:
         """Open the discussion dialog (non-blocking); it closes only once stored."""
+        from widgets.escalation_dialog import EscalationDialog
+
         header = self.patient_view.header
         patient = (f"{header.name} · NHS {header.nhs_number} · born "
                    f"{header.date_of_birth:%d %b %Y}" if header else f"episode {alert.episode_id}")
@@ -596,6 +605,8 @@ class MainWindow(QMainWindow):
             "entered in error? (it stays readable, marked as such)")
         if reason is None:
             return
+        from app.services import assessments as assessment_service
+
         self.executor.submit(
             lambda: assessment_service.mark_entered_in_error(
                 self.ctx, self.actor, row.id, reason=reason),
