@@ -56,18 +56,25 @@ def day_text(row: WardRow) -> str:
     return f"D{row.day:+d}" if row.day < 0 else f"D+{row.day}"
 
 
+def max_text(grade: int | None, day: int | None) -> str:
+    """"max 2 (D+3)"; "max 0" when the maximum has no day (never "D+None")."""
+    if grade is None:
+        return ""
+    if day is None:
+        return f"max {grade}"
+    return f"max {grade} ({'D+' if day >= 0 else 'D'}{day})"
+
+
 def crs_text(row: WardRow) -> str:
     now = grade_text("CRS", row.crs_grade)
-    if row.max_crs_grade is None:
-        return now
-    return f"{now}\nmax {row.max_crs_grade} (D+{row.max_crs_day})"
+    peak = max_text(row.max_crs_grade, row.max_crs_day)
+    return f"{now}\n{peak}" if peak else now
 
 
 def icans_text(row: WardRow) -> str:
     now = grade_text("ICANS", row.icans_grade, row.icans_at_least)
-    if row.max_icans_grade is None:
-        return now
-    return f"{now}\nmax {row.max_icans_grade} (D+{row.max_icans_day})"
+    peak = max_text(row.max_icans_grade, row.max_icans_day)
+    return f"{now}\n{peak}" if peak else now
 
 
 def alerts_text(row: WardRow) -> str:
