@@ -129,7 +129,7 @@ class MainWindow(QMainWindow):
         self.board = WardBoard(ctx.tz)
         self.alerts_panel = AlertsPanel(ctx.tz)
         self.trend_grid = TrendGrid()
-        self.patient_view = PatientView(now=ctx.clock, tz=ctx.tz)
+        self.patient_view = PatientView(now=ctx.clock, tz=ctx.tz, drugs_source=self._drugs_since)
         self.tabs.addTab(self.board, "Ward board")
         self.tabs.addTab(self.alerts_panel, "Alerts")
         self.tabs.addTab(self.trend_grid, "Trend review")
@@ -148,6 +148,7 @@ class MainWindow(QMainWindow):
         self.patient_view.save_requested.connect(self._save_assessment)
         self.patient_view.banner.record_discussion_requested.connect(self.record_discussion_for)
         self.patient_view.banner.acknowledge_requested.connect(self.acknowledge)
+        self.patient_view.banner.reload_requested.connect(self._after_write)
         self.patient_view.timeline_view.amend_requested.connect(self.amend)
         self.patient_view.timeline_view.error_requested.connect(self.entered_in_error)
 
@@ -345,13 +346,9 @@ class MainWindow(QMainWindow):
         if is_allowed(self.actor, Action.MANAGE_STOCK):
             return _embedded_stock_panel(self.ctx, self.actor, self.executor, self)
         if is_allowed(self.actor, Action.MANAGE_USERS):
-            from app.services import users as user_service
             from widgets.users_panel import UsersPanel
 
-            ctx, actor = self.ctx, self.actor
-            return UsersPanel(lambda: user_service.list_users(ctx, actor),
-                              lambda **values: user_service.create_user(ctx, actor, **values),
-                              self)
+            return UsersPanel.for_actor(self.ctx, self.actor, self)
         page = QLabel("This account's role has no screens yet: ask an administrator.")
         page.setAlignment(Qt.AlignmentFlag.AlignCenter)
         return page
@@ -415,6 +412,13 @@ class MainWindow(QMainWindow):
                                  self.trend_grid.set_rows, self._show_error)
 
     # --- opening patients -------------------------------------------------------------------
+    def _drugs_since(self, episode_id: int) -> list[Any]:
+        """The assessment form's "drugs given since the last set" (RULES C2/C5)."""
+        from app.services import administrations as administration_service
+
+        return administration_service.drugs_since_last_assessment(
+            self.ctx, self.actor, episode_id)
+
     def _keep_draft(self) -> None:
         form = self.patient_view.form
         episode_id = self.patient_view.episode_id
@@ -535,22 +539,24 @@ class MainWindow(QMainWindow):
                                   parent=self)
 
         def submit(values: dict[str, Any]) -> None:
-            def job() -> AlertRow:
+            def job() -> AlertRow:  # the alert as the dialog now holds it (after a reload)
                 return alert_service.record_discussion(
-                    self.ctx, self.actor, alert.id, expected_version=alert.version, **values)
+                    self.ctx, self.actor, dialog.alert.id,
+                    expected_version=dialog.alert.version, **values)
 
             def done(_row: AlertRow) -> None:
                 dialog.saved()
                 self.statusBar().showMessage("Critical-care discussion recorded.", 10000)
                 self._after_write()
 
-            def failed(error: BaseException) -> None:
-                problems = getattr(error, "problems", None)
-                dialog.show_problems(problems if problems else str(error))
+            self.executor.submit(job, done, dialog.show_error)
 
-            self.executor.submit(job, done, failed)
+        def reload_alert() -> AlertRow:
+            rows = alert_service.list_alerts(self.ctx, self.actor, alert.episode_id)
+            return next(a for a in rows if a.id == alert.id)
 
         dialog.submit = submit
+        dialog.reload_alert = reload_alert
         self.escalation_dialog = dialog
         dialog.open()
         return dialog
@@ -565,7 +571,15 @@ class MainWindow(QMainWindow):
                 "Alert acknowledged — the discussion is still to be recorded.", 10000)
             self._after_write()
 
-        self.executor.submit(job, done, self._show_error)
+        def failed(error: BaseException) -> None:
+            from app.errors import StaleEdit
+
+            if isinstance(error, StaleEdit):  # another workstation was first: offer a reload
+                self.patient_view.banner.show_conflict(str(error))
+            else:
+                self._show_error(error)
+
+        self.executor.submit(job, done, failed)
 
     def _open_critical_alert(self) -> AlertRow | None:
         header = self.patient_view.header

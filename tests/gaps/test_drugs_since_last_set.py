@@ -24,15 +24,7 @@ NORMAL: dict[str, Any] = {
 }
 
 
-def wire_drugs(window: Any) -> None:
-    """What the main window passes to PatientView(drugs_source=...)."""
-    ctx, actor = window.ctx, window.actor
-    window.patient_view.drugs_source = (
-        lambda episode_id: administrations.drugs_since_last_assessment(ctx, actor, episode_id))
-
-
 def test_paracetamol_is_listed_until_the_next_set(window: Any, qtbot: Any, ward: Ward) -> None:
-    wire_drugs(window)
     ctx = window.ctx
     given_at = ctx.clock() - timedelta(minutes=20)  # 09:40 UTC = 09:40 GMT
     administrations.record_administration(
@@ -64,7 +56,8 @@ def test_paracetamol_is_listed_until_the_next_set(window: Any, qtbot: Any, ward:
 def test_section_hidden_without_a_source_and_says_why_a_read_failed(
     window: Any, ward: Ward
 ) -> None:
-    # Not wired: no section at all, rather than a false "none given".
+    # Without a source: no section at all, rather than a false "none given".
+    window.patient_view.drugs_source = None
     window.open_episode(ward.adult)
     assert not window.patient_view.form.drugs_since.isVisible()
 

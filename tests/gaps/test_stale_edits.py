@@ -54,9 +54,11 @@ def test_acknowledge_race_names_the_other_user_and_reload_shows_the_new_state(
     alert_service.acknowledge_alert(window.ctx, HAEM, alert.id, expected_version=alert.version)
     qtbot.mouseClick(banner.acknowledge_button, Qt.MouseButton.LeftButton)
 
-    assert messages == [("Not done",
-                         "Changed by dr.okafor at 10 Mar 2026 10:03 — reload and try again.")]
-    window.refresh_action.trigger()  # Refresh (F5)
+    assert messages == []  # no modal box: the banner says it and offers the reload
+    assert banner.conflict.text() == ("<b>⚠ Not done:</b> Changed by dr.okafor at "
+                                      "10 Mar 2026 10:03 — reload and try again.")
+    qtbot.mouseClick(banner.reload_button, Qt.MouseButton.LeftButton)
+    assert not banner.conflict.isVisible()
     assert banner.isVisible()
     assert banner.detail.text().startswith("Acknowledged by dr.okafor at 10 Mar 2026 10:03")
     assert not banner.acknowledge_button.isVisible()  # nothing left to acknowledge
@@ -94,7 +96,7 @@ def _raise_critical(ctx: AppContext, ward: Ward) -> Any:
     return next(a for a in row.alerts if a.kind == "critical_care")
 
 
-def test_discussion_race_keeps_the_typing_and_the_main_window_shows_who(
+def test_discussion_race_in_the_main_window_reloads_and_saves(
     window: Any, qtbot: Any, ward: Ward
 ) -> None:
     alert = open_with_critical_alert(window, qtbot, ward)
@@ -111,6 +113,11 @@ def test_discussion_race_keeps_the_typing_and_the_main_window_shows_who(
     assert dialog.values()["clinician"] == "Dr A Patel, ICU registrar"
     assert dialog.values()["outcome"] == "stay_with_plan"
     assert dialog.values()["detail"] == "Neuro obs hourly, review 18:00"
+    qtbot.mouseClick(dialog.reload_button, Qt.MouseButton.LeftButton)
+    assert "Acknowledged by dr.okafor" in dialog.heading.text()
+    dialog.accept()
+    assert not dialog.isVisible()
+    assert not window.patient_view.banner.isVisible()  # the discussion resolved it
 
 
 def test_discussion_dialog_reloads_the_alert_and_saves_with_its_new_version(
