@@ -300,3 +300,16 @@ def get_product(code: str) -> Product:
 
 def iter_products() -> Iterator[Product]:
     return iter(products().values())
+
+
+def display_name(code: str) -> str:
+    """"Yescarta (axicabtagene ciloleucel)" for the identity header; the code itself when
+    the product is not in the table (never hide what is stored)."""
+    product = products().get(code)
+    return product.label if product is not None else code
+
+
+def brand(code: str) -> str:
+    """"Yescarta": the name nurses know the product by (ward board); else the code."""
+    product = products().get(code)
+    return product.brand if product is not None else code

@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QWidget
 
 from app.clock import WARD_TZ, format_local
+from app.products import display_name
 from app.rows import EpisodeHeader
 
 
@@ -27,7 +28,7 @@ def header_text(header: EpisodeHeader, tz: ZoneInfo = WARD_TZ) -> list[tuple[str
         ("ID", identifier),
         ("Born", f"{header.date_of_birth:%d %b %Y} ({header.age_years} y, {header.sex})"),
         ("Bed", header.bed or "—"),
-        ("Product", header.product_code),
+        ("Product", display_name(header.product_code)),
         ("Infused", infusion),
         ("Day", day),
         ("Weight", f"{header.weight_kg:g} kg ({header.weight_recorded_on:%d %b})"),

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.clock import WARD_TZ, format_local
+from app.products import brand, display_name
 from app.rows import WardRow
 from widgets.grade_chip import grade_colours, grade_text, news2_colours, news2_text
 from widgets.models import ROW_ROLE, Column, RowSortProxy, RowTableModel
@@ -105,7 +106,8 @@ class WardBoardModel(RowTableModel[WardRow]):
             Column("Bed", lambda r: r.bed or "—", sort=lambda r: (len(r.bed), r.bed)),
             Column("Patient", patient_text, sort=lambda r: r.patient_name,
                    tooltip=lambda r: f"Born {r.date_of_birth:%d %b %Y}"),
-            Column("Product", lambda r: r.product_code),
+            Column("Product", lambda r: brand(r.product_code),
+                   tooltip=lambda r: display_name(r.product_code)),
             Column("Day", day_text, sort=lambda r: r.day),
             Column("CRS now / max", crs_text,
                    sort=lambda r: (r.crs_grade if r.crs_grade is not None else -1,
