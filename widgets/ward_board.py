@@ -12,7 +12,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
-from PySide6.QtGui import QColor, QKeyEvent
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.clock import WARD_TZ, format_local
-from app.products import brand, display_name
+from app.products import brand, display_name, iter_products
 from app.rows import WardRow
 from widgets.grade_chip import grade_colours, grade_text, news2_colours, news2_text
 from widgets.models import ROW_ROLE, Column, RowSortProxy, RowTableModel
@@ -79,11 +79,27 @@ def icans_text(row: WardRow) -> str:
 
 
 def alerts_text(row: WardRow) -> str:
+    """Worst alert first. A row is two lines high, so from a third alert on the second
+    line counts them (the tooltip lists every alert with its message)."""
     if not row.open_alerts:
         return "none"
     ordered = sorted(row.open_alerts, key=lambda a: -a.severity)
     marker = "⚠ " if any(a.kind == "critical_care" for a in ordered) else ""
-    return marker + "\n".join(a.title for a in ordered)
+    titles = [a.title for a in ordered]
+    if len(titles) > 2:
+        titles = [titles[0], f"+ {len(titles) - 1} more alerts"]
+    return marker + "\n".join(titles)
+
+
+def alerts_tooltip(row: WardRow) -> str:
+    ordered = sorted(row.open_alerts, key=lambda a: -a.severity)
+    return "\n".join(f"{a.title}: {a.message}" for a in ordered)
+
+
+def board_time(moment: datetime | None, tz: ZoneInfo) -> str:
+    """"22 Nov 02:31": the year is noise on a board of the last few weeks (the tooltip
+    has it)."""
+    return "—" if moment is None else moment.astimezone(tz).strftime("%d %b %H:%M")
 
 
 def tocilizumab_text(row: WardRow) -> str:
@@ -105,7 +121,7 @@ class WardBoardModel(RowTableModel[WardRow]):
         self.columns = (
             Column("Bed", lambda r: r.bed or "—", sort=lambda r: (len(r.bed), r.bed)),
             Column("Patient", patient_text, sort=lambda r: r.patient_name,
-                   tooltip=lambda r: f"Born {r.date_of_birth:%d %b %Y}"),
+                   tooltip=lambda r: f"{patient_text(r)}\nBorn {r.date_of_birth:%d %b %Y}"),
             Column("Product", lambda r: brand(r.product_code),
                    tooltip=lambda r: display_name(r.product_code)),
             Column("Day", day_text, sort=lambda r: r.day),
@@ -119,9 +135,11 @@ class WardBoardModel(RowTableModel[WardRow]):
                    colours=lambda r: grade_colours(r.icans_grade), bold=lambda r: True),
             Column("NEWS2", lambda r: news2_text(r.news2_total, r.news2_risk), sort=_news2_sort,
                    colours=lambda r: news2_colours(r.news2_risk)),
-            Column("Last assessed", lambda r: format_local(r.last_assessed_at, self.tz),
-                   sort=lambda r: r.last_assessed_at),
+            Column("Last assessed", lambda r: board_time(r.last_assessed_at, self.tz),
+                   sort=lambda r: r.last_assessed_at,
+                   tooltip=lambda r: format_local(r.last_assessed_at, self.tz)),
             Column("Next due", self._due_text, sort=lambda r: r.next_due_at,
+                   tooltip=lambda r: format_local(r.next_due_at, self.tz),
                    colours=lambda r: _OVERDUE_COLOURS if r.overdue else None,
                    bold=lambda r: r.overdue),
             Column("Alerts", alerts_text, sort=lambda r: -max(
@@ -129,8 +147,8 @@ class WardBoardModel(RowTableModel[WardRow]):
                    colours=lambda r: _ALERT_COLOURS if any(
                        a.kind == "critical_care" for a in r.open_alerts) else None,
                    bold=lambda r: bool(r.open_alerts),
-                   tooltip=lambda r: "\n".join(a.message for a in r.open_alerts)),
-            Column("Tocilizumab", tocilizumab_text),
+                   tooltip=alerts_tooltip),
+            Column("Tocilizumab", tocilizumab_text, tooltip=tocilizumab_text),
         )
 
     def row_key(self, row: WardRow) -> int:
@@ -139,8 +157,8 @@ class WardBoardModel(RowTableModel[WardRow]):
     def _due_text(self, row: WardRow) -> str:
         if row.next_due_at is None:
             return "—"
-        due = format_local(row.next_due_at, self.tz)
-        return f"OVERDUE since {due}" if row.overdue else due
+        due = board_time(row.next_due_at, self.tz)
+        return f"OVERDUE since\n{due}" if row.overdue else due
 
     def row_for_episode(self, episode_id: int) -> int | None:
         for number, row in enumerate(self._rows):
@@ -203,10 +221,41 @@ class WardBoard(QWidget):
             self.table.fontMetrics().lineSpacing() * 2 + 10
         )
         self.table.horizontalHeader().setStretchLastSection(True)
+        self._fit_columns()
         self.table.doubleClicked.connect(self._open)
         self.table.activated_row.connect(self._open)
         layout.addWidget(self.table)
-        self._sized = False
+
+    def _fit_columns(self) -> None:
+        """Widths from the font, not from the rows, so the board fits a 1500 px window with
+        no horizontal scroll bar: each column is as wide as its longest usual line (bold
+        where the cell is bold); the patient's name wraps and Tocilizumab, last, takes what
+        is left and wraps. A nurse can still drag a column wider; tooltips hold full texts."""
+        plain = self.table.fontMetrics()
+        bold_font = QFont(self.table.font())
+        bold_font.setBold(True)
+        bold = QFontMetrics(bold_font)
+        header = QFontMetrics(self.table.horizontalHeader().font())
+        pad = 16  # the cell's text margins, and room for the header's sort arrow
+
+        def fit(metrics: QFontMetrics, *samples: str) -> int:
+            return max(metrics.horizontalAdvance(sample) for sample in samples) + pad
+
+        widths = {
+            COL_BED: fit(plain, "ICU-12"),
+            COL_PATIENT: fit(plain, "NHS 999 000 0000 · 88 y"),  # a long name wraps
+            COL_PRODUCT: fit(plain, *(p.brand for p in iter_products())),
+            COL_DAY: fit(plain, "D+100"),
+            COL_CRS: fit(bold, "CRS 2 · moderate"),
+            COL_ICANS: fit(bold, "ICANS ≥ 2 · moderate"),
+            COL_NEWS2: fit(plain, "NEWS2 13 · high"),  # "low-medium" wraps
+            COL_LAST: fit(plain, "22 Nov 22:22"),
+            COL_DUE: fit(bold, "22 Nov 22:22", "OVERDUE since"),
+            COL_ALERTS: fit(bold, "⚠ Critical-care discussion", "NEWS2 emergency response"),
+        }
+        for column, width in widths.items():
+            title = str(self.model.headerData(column, Qt.Orientation.Horizontal))
+            self.table.setColumnWidth(column, max(width, header.horizontalAdvance(title) + pad))
 
     def set_rows(self, rows: list[WardRow]) -> None:
         self.model.set_rows(rows)
@@ -215,9 +264,6 @@ class WardBoard(QWidget):
         self.count_label.setText(
             f"{len(rows)} patients · {critical} critical-care alerts · {overdue} overdue"
         )
-        if rows and not self._sized:
-            self.table.resizeColumnsToContents()
-            self._sized = True
 
     def selected_episode(self) -> int | None:
         index = self.table.currentIndex()
