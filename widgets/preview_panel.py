@@ -4,14 +4,33 @@ change"): CRS, ICANS and NEWS2 chips with their reasons and the ICANS domains st
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 
 from grading.results import GradingResult
 from widgets.grade_chip import GradeChip
 
+# NEWS2 chart rows in the words on the ward's observation chart (RCP NEWS2 chart order).
+NEWS2_WORDS: dict[str, str] = {
+    "respiratory_rate": "RR",
+    "spo2": "SpO2",
+    "air_or_oxygen": "oxygen",
+    "systolic_bp": "SBP",
+    "pulse": "pulse",
+    "consciousness": "consciousness",
+    "temperature": "temp",
+}
+
 
 def _lines(items: tuple[str, ...] | list[str]) -> str:
     return "\n".join(f"• {item}" for item in items)
+
+
+def news2_breakdown(subscores: Mapping[str, int]) -> str:
+    """"RR 2 · SpO2 2 · oxygen 2 · SBP 3 · pulse 2 · consciousness 0 · temp 1": every
+    parameter, zeros included, so the nurse sees all seven were scored."""
+    return " · ".join(f"{NEWS2_WORDS.get(key, key)} {score}" for key, score in subscores.items())
 
 
 class PreviewPanel(QFrame):
@@ -92,5 +111,4 @@ class PreviewPanel(QFrame):
             self.news2_reasons.setText(reason or "NEWS2 needs all seven parameters.")
         else:
             self.news2_chip.set_news2(news2.total, news2.clinical_risk)
-            scored = ", ".join(f"{k} {v}" for k, v in news2.subscores.items() if v)
-            self.news2_reasons.setText(scored and f"Scoring: {scored}")
+            self.news2_reasons.setText(news2_breakdown(news2.subscores))
