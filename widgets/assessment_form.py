@@ -804,7 +804,19 @@ class AssessmentForm(QWidget):
         except (ServiceError, ValueError) as error:
             self.preview_panel.show_error(str(error))
             return
-        self.preview_panel.show_result(result)
+        self.preview_panel.show_result(result, incomplete=self.incomplete_scale())
+
+    def incomplete_scale(self) -> tuple[str, int, int] | None:
+        """("ICE", 4, 5) while the ICE or CAPD is part-entered: preview_values() leaves it
+        out, so the preview says "incomplete" rather than "not assessed"."""
+        if self.unable.currentData() is not None:
+            return None
+        for name, combos in (("ICE", list(self.ice_items.values())),
+                             ("CAPD", list(self.capd_items.values()))):  # fmt: skip
+            entered = sum(1 for c in combos if c.currentData() is not None)
+            if 0 < entered < len(combos):
+                return name, entered, len(combos)
+        return None
 
     # --- problems ----------------------------------------------------------------------------
     def clear_problems(self) -> None:

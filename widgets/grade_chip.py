@@ -85,6 +85,10 @@ class GradeChip(QLabel):
     def set_grade(self, grade: int | None, at_least: bool = False) -> None:
         self._apply(grade_text(self.syndrome, grade, at_least), *grade_colours(grade))
 
+    def set_incomplete(self) -> None:
+        """A scale part-entered: not gradable yet, but not "not assessed" either."""
+        self._apply(f"{self.syndrome} — · incomplete", *grade_colours(None))
+
     def set_news2(self, total: int | None, risk: str | None) -> None:
         self._apply(news2_text(total, risk), *news2_colours(risk))
 

@@ -80,7 +80,11 @@ class PreviewPanel(QFrame):
         self.error_label.setText(f"Preview not available: {message}")
         self.error_label.setVisible(True)
 
-    def show_result(self, result: GradingResult | None) -> None:
+    def show_result(
+        self, result: GradingResult | None, incomplete: tuple[str, int, int] | None = None
+    ) -> None:
+        """`incomplete` is ("ICE", 4, 5) while a scale is part-entered: the form leaves it
+        out of the grading, so say so instead of "no ICANS observations"."""
         self.error_label.setText("")
         self.error_label.setVisible(False)
         crs = result.crs if result else None
@@ -92,18 +96,25 @@ class PreviewPanel(QFrame):
         else:
             self.crs_chip.set_grade(crs.grade)
             self.crs_reasons.setText(_lines(list(crs.reasons) + list(crs.notes)))
+        partial = ""
+        if incomplete is not None:
+            name, entered, items = incomplete
+            partial = (f"{name} incomplete — {entered} of {items} items entered; "
+                       "complete it to grade encephalopathy")  # fmt: skip
         if icans is None:
-            self.icans_chip.set_grade(None)
-            self.icans_missing.setText("No ICANS observations entered yet.")
+            if partial:
+                self.icans_chip.set_incomplete()
+            else:
+                self.icans_chip.set_grade(None)
+            self.icans_missing.setText(partial or "No ICANS observations entered yet.")
             self.icans_reasons.setText("")
         else:
             self.icans_chip.set_grade(icans.grade, icans.at_least)
             if icans.missing:
-                self.icans_missing.setText(
-                    f"ICANS at least {icans.grade} — missing: {', '.join(icans.missing)}"
-                )
+                missing = f"ICANS at least {icans.grade} — missing: {', '.join(icans.missing)}"
             else:
-                self.icans_missing.setText(f"All ICANS domains assessed ({icans.tool}).")
+                missing = f"All ICANS domains assessed ({icans.tool})."
+            self.icans_missing.setText(f"{partial}\n{missing}" if partial else missing)
             self.icans_reasons.setText(_lines(icans.reasons))
         if news2 is None:
             self.news2_chip.set_news2(None, None)

@@ -37,3 +37,34 @@ def test_news2_parameters_in_ward_words(window: Any, qtbot: Any, ward: Ward) -> 
     assert preview.news2_reasons.text() == (
         "RR 2 · SpO2 2 · oxygen 2 · SBP 3 · pulse 2 · consciousness 0 · temp 1"
     )
+
+
+def test_part_entered_ice_is_called_incomplete(window: Any, qtbot: Any, ward: Ward) -> None:
+    form = open_form(window, ward.adult)
+    preview = window.patient_view.preview
+    for name, value in (("orientation", 3), ("naming", 3), ("following_commands", 1),
+                        ("writing", 0)):  # fmt: skip
+        pick(form.ice_items[name], value)
+    assert preview.icans_chip.text() == "ICANS — · incomplete"
+    assert preview.icans_missing.text() == (
+        "ICE incomplete — 4 of 5 items entered; complete it to grade encephalopathy"
+    )
+    assert "No ICANS observations" not in preview.summary_text()
+    pick(form.ice_items["attention"], 1)
+    assert preview.icans_chip.text() == "ICANS ≥ 1 · mild"  # ICE 8; other domains missing
+    assert "incomplete" not in preview.summary_text()
+
+
+def test_part_entered_ice_with_other_domains_still_says_incomplete(
+    window: Any, qtbot: Any, ward: Ward
+) -> None:
+    form = open_form(window, ward.adult)
+    preview = window.patient_view.preview
+    pick(form.ice_items["orientation"], 4)
+    pick(form.seizure, "none")
+    assert preview.icans_chip.text() == "ICANS ≥ 0 · none"  # graded from the seizure answer
+    lines = preview.icans_missing.text().splitlines()
+    assert lines[0] == (
+        "ICE incomplete — 1 of 5 items entered; complete it to grade encephalopathy"
+    )
+    assert lines[1].startswith("ICANS at least 0 — missing:")
