@@ -297,6 +297,7 @@ def _seed(ctx: AppContext, clock: _ReplayClock, now: datetime) -> None:
         clock.now = at + timedelta(minutes=5)
         action()
     clock.now = now
+    _settle_old_news2_alerts(ctx, now)
     _planned_patient(ctx, clock, today)
     alerts.refresh_overdue_alerts(ctx)
 
@@ -346,6 +347,26 @@ def _discussion(ctx: AppContext, episode_id: int, kind: str, at: datetime) -> Ca
         )  # fmt: skip
 
     return act
+
+
+NEWS2_SETTLED_AFTER = timedelta(hours=12)
+NEWS2_SETTLED_REASON = "responded: medical review done"
+
+
+def _settle_old_news2_alerts(ctx: AppContext, now: datetime) -> None:
+    """A real ward acknowledges a NEWS2 alert and, after the medical review, resolves it;
+    the replay raises them but nobody answers. So once the courses are replayed the demo nurse
+    acknowledges and the demo haematologist resolves every NEWS2 alert older than 12 h.
+    Younger ones (e.g. the patient now in ICU) stay open, as they would on the ward."""
+    for alert in alerts.list_open_alerts(ctx, HAEM):
+        if not alert.kind.startswith("news2") or now - alert.raised_at < NEWS2_SETTLED_AFTER:
+            continue
+        version = alert.version
+        if alert.status == "raised":
+            seen = alerts.acknowledge_alert(ctx, NURSE, alert.id, expected_version=version)
+            version = seen.version
+        alerts.resolve_alert(ctx, HAEM, alert.id, reason=NEWS2_SETTLED_REASON,
+                             expected_version=version)  # fmt: skip
 
 
 def _planned_patient(ctx: AppContext, clock: _ReplayClock, today: date) -> None:

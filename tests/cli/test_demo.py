@@ -80,3 +80,31 @@ def test_demo_is_not_seeded_on_top_of_a_real_ward(ctx: AppContext, database: Dat
                      family_name="Real", given_name="Patient", date_of_birth=date(1970, 1, 1),
                      sex="female")  # fmt: skip
     assert seed_demo_ward(ctx) == 0
+
+
+def test_demo_old_news2_alerts_were_acknowledged_and_resolved(demo_ctx: AppContext) -> None:
+    """A real ward answers NEWS2 alerts: none older than 12 h is left open on the demo."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from db.models import Alert
+
+    now = demo_ctx.clock()
+    rows = list_ward(demo_ctx, HAEM)
+    stale = [
+        (r.bed, a.kind)
+        for r in rows
+        for a in r.open_alerts
+        if a.kind.startswith("news2") and now - a.raised_at >= timedelta(hours=12)
+    ]
+    assert stale == []
+    with demo_ctx.database.read() as session:
+        settled = session.execute(
+            select(Alert).where(Alert.kind.startswith("news2"), Alert.status == "resolved")
+        ).scalars().all()
+        assert settled, "the demo shows resolved NEWS2 alerts"
+        for alert in settled:
+            assert alert.acknowledged_by == "nurse"
+            assert alert.resolved_by == "haem"
+            assert alert.resolved_reason == "responded: medical review done"
