@@ -236,7 +236,8 @@ class WardBoard(QWidget):
         bold_font.setBold(True)
         bold = QFontMetrics(bold_font)
         header = QFontMetrics(self.table.horizontalHeader().font())
-        pad = 16  # the cell's text margins, and room for the header's sort arrow
+        pad = 10  # the cell's text margins and a little air
+        header_pad = 20  # the header also needs room for its sort arrow
 
         def fit(metrics: QFontMetrics, *samples: str) -> int:
             return max(metrics.horizontalAdvance(sample) for sample in samples) + pad
@@ -245,17 +246,19 @@ class WardBoard(QWidget):
             COL_BED: fit(plain, "ICU-12"),
             COL_PATIENT: fit(plain, "NHS 999 000 0000 · 88 y"),  # a long name wraps
             COL_PRODUCT: fit(plain, *(p.brand for p in iter_products())),
-            COL_DAY: fit(plain, "D+100"),
+            COL_DAY: fit(plain, "D+100", "infused"),  # "not infused" wraps
             COL_CRS: fit(bold, "CRS 2 · moderate"),
             COL_ICANS: fit(bold, "ICANS ≥ 2 · moderate"),
-            COL_NEWS2: fit(plain, "NEWS2 13 · high"),  # "low-medium" wraps
+            COL_NEWS2: fit(plain, "NEWS2 4 · low-medium"),
             COL_LAST: fit(plain, "22 Nov 22:22"),
             COL_DUE: fit(bold, "22 Nov 22:22", "OVERDUE since"),
             COL_ALERTS: fit(bold, "⚠ Critical-care discussion", "NEWS2 emergency response"),
         }
         for column, width in widths.items():
             title = str(self.model.headerData(column, Qt.Orientation.Horizontal))
-            self.table.setColumnWidth(column, max(width, header.horizontalAdvance(title) + pad))
+            self.table.setColumnWidth(
+                column, max(width, header.horizontalAdvance(title) + header_pad)
+            )
 
     def set_rows(self, rows: list[WardRow]) -> None:
         self.model.set_rows(rows)
