@@ -302,14 +302,21 @@ def iter_products() -> Iterator[Product]:
     return iter(products().values())
 
 
+def _known(code: str) -> Product | None:
+    try:
+        return products().get(code)
+    except ProductTableError:  # a name on screen or paper must not fail on a broken table
+        return None
+
+
 def display_name(code: str) -> str:
     """"Yescarta (axicabtagene ciloleucel)" for the identity header; the code itself when
     the product is not in the table (never hide what is stored)."""
-    product = products().get(code)
+    product = _known(code)
     return product.label if product is not None else code
 
 
 def brand(code: str) -> str:
     """"Yescarta": the name nurses know the product by (ward board); else the code."""
-    product = products().get(code)
+    product = _known(code)
     return product.brand if product is not None else code

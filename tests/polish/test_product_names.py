@@ -39,3 +39,13 @@ def test_identity_header_names_the_product_by_brand(window: Any, ward: Ward) -> 
     header = window.patient_view.identity
     assert "Product: Yescarta (axicabtagene ciloleucel)" in header.plain_text()
     assert "axicabtagene_ciloleucel" not in header.label.text()
+
+
+def test_names_fall_back_to_the_code_when_the_table_is_broken(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    broken = tmp_path / "products.json"
+    broken.write_text("{not json", encoding="utf-8")
+    monkeypatch.setenv("CARWARD_PRODUCTS_FILE", str(broken))
+    assert brand("axicabtagene_ciloleucel") == "axicabtagene_ciloleucel"
+    assert display_name("axicabtagene_ciloleucel") == "axicabtagene_ciloleucel"
