@@ -178,14 +178,19 @@ def record_administration(
             )
             session.add(row)
             session.flush()
+            after = snapshot(row)
             if drug == "tocilizumab":
                 _tocilizumab_hook(
                     session, ctx, actor, episode=episode, administration=row, override_reason=reason
                 )
                 session.flush()
+                after = snapshot(row)
+                settled = _settle_tocilizumab_prompt(session, row, actor, now, ctx.tz)
+                if settled is not None:
+                    after["alert_resolved"] = settled
             record_audit(
                 session, actor, now, "record_administration", "administration", row.id,
-                episode_id=episode_id, after=snapshot(row), reason=reason,
+                episode_id=episode_id, after=after, reason=reason,
             )  # fmt: skip
             return to_administration_row(row, episode, ctx.tz)
     except IntegrityError:
@@ -196,6 +201,22 @@ def record_administration(
         if stored is None:
             raise
         return stored
+
+
+def _settle_tocilizumab_prompt(
+    session: Session, dose: Administration, actor: Actor, now: datetime, tz: ZoneInfo
+) -> int | None:
+    """RULES E2: the "consider tocilizumab" prompt has been acted on once a dose is given;
+    it is resolved in the same transaction (and, like any handled alert, raised again only
+    if CRS rises further — see alerts.already_handled)."""
+    from app.services.alerts import open_alert, resolve_by_system
+
+    prompt = open_alert(session, dose.episode_id, "tocilizumab_prompt")
+    if prompt is None:
+        return None
+    given = format_local(dose.given_at, tz)
+    resolve_by_system(session, prompt, now, f"tocilizumab given {given} (by {actor.username})")
+    return prompt.id
 
 
 def mark_administration_in_error(

@@ -344,3 +344,31 @@ def test_a_new_event_after_recovery_raises_a_new_alert(ctx, episode_id, at, fake
     )
     (cc,) = _open(ctx, episode_id, "critical_care")
     assert cc.id != alert.id and cc.trigger_grade == 2
+
+
+def test_giving_tocilizumab_settles_the_consider_tocilizumab_prompt(
+    ctx, episode_id, at, fake_clock
+):
+    from app.services import administrations
+
+    assessments.record_assessment(ctx, NURSE, episode_id, obs(assessed_at=at(), **CRS2))
+    assert _open(ctx, episode_id, "tocilizumab_prompt")
+    fake_clock.advance(minutes=20)
+    administrations.record_administration(
+        ctx, NURSE, episode_id, drug="tocilizumab", dose=560, given_at=at(),
+        override_reason="dose as prescribed",
+    )  # fmt: skip
+    assert _open(ctx, episode_id, "tocilizumab_prompt") == []
+    with ctx.database.read() as s:
+        prompt = s.execute(select(Alert).where(Alert.kind == "tocilizumab_prompt")).scalar_one()
+        event = s.execute(
+            select(AuditEvent).where(AuditEvent.action == "record_administration")
+        ).scalar_one()
+    assert prompt.status == "resolved" and "tocilizumab given" in (prompt.resolved_reason or "")
+    assert event.after is not None and event.after["alert_resolved"] == prompt.id
+    # CRS 2 persisting after the dose does not prompt again; CRS 3 would.
+    fake_clock.advance(hours=2)
+    assessments.record_assessment(
+        ctx, NURSE, episode_id, obs(assessed_at=at(), **CRS2, heart_rate=90)
+    )
+    assert _open(ctx, episode_id, "tocilizumab_prompt") == []
