@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.products import display_name
 from app.rows import TrendRow
 from widgets.grade_chip import grade_colours
 from widgets.models import ROW_ROLE, SORT_ROLE, RowSortProxy, RowTableModel, sort_key_none_last
@@ -95,7 +96,7 @@ class TrendModel(RowTableModel[TrendRow]):
                 text = f"{row.bed or '—'}  {row.patient_name}  (D+{row.day})"
                 return text if role == Qt.ItemDataRole.DisplayRole else (0, text)
             if role == Qt.ItemDataRole.ToolTipRole:
-                return f"NHS {row.nhs_number} · {row.product_code} · {row.status}"
+                return f"NHS {row.nhs_number} · {display_name(row.product_code)} · {row.status}"
             return None
         day = index.column() - FIRST_DAY_COLUMN
         grade = self.grade_at(row, day)
