@@ -301,7 +301,7 @@ class Timeline:
 
 @dataclass(frozen=True)
 class SyndromeCourse:
-    """One syndrome's course over days 0-28 (definitions: docs/readme/services.md)."""
+    """One syndrome's course over days 0-28 (definitions: README.md ("Services"))."""
 
     syndrome: str  # "CRS" | "ICANS"
     occurred: bool

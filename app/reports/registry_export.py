@@ -3,7 +3,7 @@
 The fields are those the EBMT Cellular Therapy MED-A day-100 form and the CIBMTR 4100
 toxicity section ask about (onset date, highest ASTCT grade, resolution date per
 syndrome, tocilizumab / corticosteroid use, ICU admission) plus day-28 survival.
-The column list below is also the data dictionary in docs/readme/reports.md: change both.
+The column list below is also the data dictionary in README.md ("Reports"): change both.
 
 Identifiable (NHS number, date of birth): haematologists only, audited, written atomically.
 """
@@ -213,7 +213,7 @@ def export_registry_csv(ctx: AppContext, actor: Actor, path: str | os.PathLike[s
 
 
 def data_dictionary_markdown() -> str:
-    """The data dictionary table for docs/readme/reports.md (kept in step by a test)."""
+    """The data dictionary table for README.md ("Reports") (kept in step by a test)."""
     lines = ["| Column | Meaning | Values |", "|---|---|---|"]
     lines += [f"| `{c.name}` | {c.meaning} | {c.values} |" for c in COLUMNS]
     return "\n".join(lines)

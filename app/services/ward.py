@@ -5,7 +5,7 @@ each whatever the ward size (no query per patient), so the board stays fast with
 
 Day numbers follow RULES T1 (local calendar dates); a day's grade is the maximum over its
 current assessments (T3). The course definitions are in app.services.history.course_of
-and docs/readme/services.md.
+and README.md ("Services").
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from app.reports.registry_export import data_dictionary_markdown
 
-README = Path(__file__).parents[2] / "docs" / "readme" / "reports.md"
+README = Path(__file__).parents[2] / "README.md"
 
 
 def test_readme_data_dictionary_matches_export_columns() -> None:

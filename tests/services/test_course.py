@@ -1,6 +1,6 @@
 """Course summary, timeline and trend grid against hand-worked timelines.
 
-Each chart below is worked by hand from the definitions in docs/readme/services.md:
+Each chart below is worked by hand from the definitions in README.md ("Services"):
 a day's grade is the maximum of its current assessments (RULES T3); onset is the first
 day ≥ 1; the maximum's day is the first day it was reached; an episode resolves on the
 first later assessed day whose assessments are all a complete 0; a positive day after a
