@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -167,6 +167,46 @@ class WardBoardModel(RowTableModel[WardRow]):
         return None
 
 
+def search_text(row: WardRow, visible: list[str]) -> str:
+    """What the filter looks in: the board's own text plus what a nurse may type from
+    elsewhere: the generic product name on the prescription ("axicabtagene", the board
+    shows "Yescarta") and the NHS number without its spaces ("9990000026")."""
+    extra = [display_name(row.product_code), row.product_code.replace("_", " "),
+             row.nhs_number.replace(" ", ""), row.hospital_number or ""]
+    return "\n".join([*visible, *extra]).casefold()
+
+
+class BoardFilterProxy(RowSortProxy):
+    """Sorts like every table; filters on `search_text`, case-insensitively. A query of
+    digits and spaces is an NHS number typed any way: spaces are ignored."""
+
+    def __init__(self, parent: object = None) -> None:
+        super().__init__(parent)
+        self._query = ""
+
+    def set_query(self, text: str) -> None:
+        self.beginFilterChange()
+        self._query = " ".join(text.split()).casefold()
+        self.endFilterChange()
+
+    def filterAcceptsRow(
+        self, source_row: int, source_parent: QModelIndex | QPersistentModelIndex
+    ) -> bool:
+        if not self._query:
+            return True
+        model = self.sourceModel()
+        row = model.index(source_row, 0, source_parent).data(ROW_ROLE)
+        if not isinstance(row, WardRow):
+            return True
+        visible = [str(model.index(source_row, column, source_parent).data() or "")
+                   for column in range(model.columnCount(source_parent))]
+        haystack = search_text(row, visible)
+        if self._query in haystack:
+            return True
+        digits = self._query.replace(" ", "")
+        return digits.isdigit() and digits in row.nhs_number.replace(" ", "")
+
+
 class WardTable(QTableView):
     """Enter opens the selected patient (double-click too)."""
 
@@ -186,18 +226,19 @@ class WardBoard(QWidget):
     def __init__(self, tz: ZoneInfo = WARD_TZ, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = WardBoardModel(tz, self)
-        self.proxy = RowSortProxy(self)
+        self.proxy = BoardFilterProxy(self)
         self.proxy.setSourceModel(self.model)
         layout = QVBoxLayout(self)
         top = QHBoxLayout()
         self.filter_edit = QLineEdit()
         self.filter_edit.setObjectName("boardFilter")
-        self.filter_edit.setPlaceholderText("name, NHS number, bed, product…")
+        self.filter_edit.setPlaceholderText(
+            "name, NHS number, bed, product (brand or generic name)…")
         self.filter_edit.setClearButtonEnabled(True)
         self.filter_edit.setAccessibleName("Filter the ward board")
         label = QLabel("&Filter")
         label.setBuddy(self.filter_edit)
-        self.filter_edit.textChanged.connect(self.proxy.setFilterFixedString)
+        self.filter_edit.textChanged.connect(self.proxy.set_query)
         self.count_label = QLabel()
         top.addWidget(label)
         top.addWidget(self.filter_edit, 1)
