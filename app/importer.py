@@ -127,7 +127,7 @@ def _check_keys(obj: Mapping[str, Any], allowed: frozenset[str], kind: str) -> N
             raise LineError(f"{key} is worked out by the app from the patient's record; remove it")
         raise LineError(
             f"unknown key {shown(key)} for an {kind} line; check the spelling "
-            "(the keys are listed in the README, "Bulk import")"
+            "(the keys are listed in the README, section 'Bulk import')"
         )
 
 
