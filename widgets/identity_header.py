@@ -1,8 +1,14 @@
 """Who this is, on every patient tab (SAFETY.md: NHS number with name and date of birth on
-every screen): name, NHS number, DOB, bed, product, infusion date, D+n, weight."""
+every screen): name, NHS number, DOB, bed, product, infusion date, D+n, weight.
+
+Two deliberate lines, so nothing wraps on to a stray third one at ward widths: who the
+patient is (name, NHS number, born, bed), then the treatment (product, infused, day,
+weight). The accessible name keeps every label ("ID: NHS …", "Day: D+7") for screen
+readers; on screen the self-explanatory values ("NHS 999 000 0026", "D+7") go unlabelled."""
 
 from __future__ import annotations
 
+from html import escape
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import Qt
@@ -35,6 +41,24 @@ def header_text(header: EpisodeHeader, tz: ZoneInfo = WARD_TZ) -> list[tuple[str
     ]
 
 
+WHO = ("Patient", "ID", "Born", "Bed")  # first line; the rest is the treatment
+UNLABELLED = frozenset({"Patient", "ID", "Day"})  # the value says what it is
+
+
+def _item_html(name: str, value: str) -> str:
+    value = escape(value)
+    if name == "Patient":
+        return f"<span style='font-size: 12pt'><b>{value}</b></span>"
+    return f"<b>{value}</b>" if name in UNLABELLED else f"{name}: <b>{value}</b>"
+
+
+def header_html(parts: list[tuple[str, str]]) -> str:
+    separator = " &nbsp;·&nbsp; "
+    who = separator.join(_item_html(n, v) for n, v in parts if n in WHO)
+    treatment = separator.join(_item_html(n, v) for n, v in parts if n not in WHO)
+    return f"<span style='font-size: 11pt'>{who}<br>{treatment}</span>"
+
+
 class IdentityHeader(QFrame):
     def __init__(self, tz: ZoneInfo = WARD_TZ, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -50,11 +74,7 @@ class IdentityHeader(QFrame):
 
     def set_header(self, header: EpisodeHeader) -> None:
         parts = header_text(header, self.tz)
-        html = " &nbsp;·&nbsp; ".join(
-            f"<b>{value}</b>" if name == "Patient" else f"{name}: <b>{value}</b>"
-            for name, value in parts
-        )
-        self.label.setText(f"<span style='font-size: 11pt'>{html}</span>")
+        self.label.setText(header_html(parts))
         self.setAccessibleName("; ".join(f"{n}: {v}" for n, v in parts))
 
     def plain_text(self) -> str:
