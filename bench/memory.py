@@ -1,7 +1,9 @@
 """Peak RSS of the app with the 10,000-patient database open vs a bare PySide6 window.
 
 Each side runs in its own subprocess (QT_QPA_PLATFORM=offscreen) and reports its own
-peak resident set size (getrusage ru_maxrss) after the window is built and painted:
+peak resident set size (VmHWM in /proc/self/status) after the window is built and painted.
+Not getrusage's ru_maxrss: Linux carries that across execve, so a child started by a large
+parent (this bench runner, after the 10,000-patient benchmarks) would report the parent's peak.
 - app: the main window (app.gui.build_main_window, synchronous executor) on the cached
   10,000-patient history (bench.record.history_path: 1.74 M assessments);
 - baseline: a QApplication with an empty QMainWindow, shown and painted.
@@ -21,7 +23,7 @@ TARGET_RATIO = 4.0
 ROOT = Path(__file__).resolve().parents[1]
 
 _APP = """
-import resource, sys
+import sys
 from app.context import AppContext
 from app.gui import VIEWER, _application, build_main_window
 from bench.record import fixed_clock
@@ -34,11 +36,10 @@ window.show()
 for _ in range(5):
     app.processEvents()
 window.grab()
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+print(next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:")))
 """
 
 _BARE = """
-import resource
 from PySide6.QtWidgets import QApplication, QMainWindow
 app = QApplication([])
 window = QMainWindow()
@@ -47,7 +48,7 @@ window.show()
 for _ in range(5):
     app.processEvents()
 window.grab()
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+print(next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:")))
 """
 
 
@@ -62,7 +63,7 @@ def _peak_mb(code: str, *args: str) -> float:
         check=True,
         timeout=600,
     )
-    return int(out.stdout.strip().splitlines()[-1]) / 1024  # ru_maxrss is in KiB on Linux
+    return int(out.stdout.strip().splitlines()[-1]) / 1024  # VmHWM is in KiB
 
 
 def run() -> list[BenchResult]:
