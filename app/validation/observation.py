@@ -248,17 +248,8 @@ class _Checker:
             self.reject(name, f"ICE items: expected the five item scores, got {shown(raw)}")
             return
         expected = ", ".join(f"{k} 0–{v}" for k, v in ICE_ITEM_MAXIMA.items())
-        unknown = [str(k) for k in raw if k not in ICE_ITEM_MAXIMA]
-        missing = [k for k in ICE_ITEM_MAXIMA if k not in raw]
-        if unknown or missing:
-            detail = "; ".join(
-                part
-                for part in (
-                    f"unknown {', '.join(unknown)}" if unknown else "",
-                    f"missing {', '.join(missing)}" if missing else "",
-                )
-                if part
-            )
+        detail = _key_mismatch(raw, list(ICE_ITEM_MAXIMA))
+        if detail:
             self.reject(name, f"ICE items: {detail}; give all five: {expected}")
             return
         items: dict[str, int] = {}
@@ -288,17 +279,8 @@ class _Checker:
             self.reject(name, f"CAPD items: expected the eight answers, got {shown(raw)}")
             return
         names = [item.value for item in CapdItem]
-        unknown = [str(k) for k in raw if k not in names]
-        missing = [k for k in names if k not in raw]
-        if unknown or missing:
-            detail = "; ".join(
-                part
-                for part in (
-                    f"unknown {', '.join(unknown)}" if unknown else "",
-                    f"missing {', '.join(missing)}" if missing else "",
-                )
-                if part
-            )
+        detail = _key_mismatch(raw, names)
+        if detail:
             self.reject(name, f"CAPD items: {detail}; answer all eight items")
             return
         items: dict[str, str] = {}
@@ -318,6 +300,20 @@ class _Checker:
             self.reject("comment", f"Comment: {parsed.reason}")
         else:
             self.values["comment"] = parsed
+
+
+def _key_mismatch(raw: Mapping[Any, Any], expected: list[str]) -> str:
+    """"unknown x; missing y" for an item dict whose keys are not exactly `expected`, or ""."""
+    unknown = [str(k) for k in raw if k not in expected]
+    missing = [k for k in expected if k not in raw]
+    return "; ".join(
+        part
+        for part in (
+            f"unknown {', '.join(unknown)}" if unknown else "",
+            f"missing {', '.join(missing)}" if missing else "",
+        )
+        if part
+    )
 
 
 def shown_number(value: float, limit: Limit) -> str:
