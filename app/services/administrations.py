@@ -22,6 +22,7 @@ from app.errors import FieldProblem, ValidationFailed
 from app.permissions import Action, require
 from app.rows import AdministrationRow
 from app.services.history import KNOWN_DRUGS, drug_category, load_episode
+from app.services.idempotency import stored_by_other_submit, submitted_row
 from db.models import Administration, Assessment, Episode
 
 DRUGS = (
@@ -82,15 +83,9 @@ def _problems(
 
 
 def _by_key(session: Session, key: str, episode_id: int, tz: ZoneInfo) -> AdministrationRow | None:
-    row = session.execute(
-        select(Administration).where(Administration.idempotency_key == key)
-    ).scalar_one_or_none()
+    row = submitted_row(session, Administration, key, episode_id)
     if row is None:
         return None
-    if row.episode_id != episode_id:
-        raise ValidationFailed(
-            [FieldProblem("idempotency_key", "this form was already submitted for another patient")]
-        )
     return to_administration_row(row, load_episode(session, episode_id), tz, already_stored=True)
 
 
@@ -193,14 +188,10 @@ def record_administration(
                 episode_id=episode_id, after=after, reason=reason,
             )  # fmt: skip
             return to_administration_row(row, episode, ctx.tz)
-    except IntegrityError:
-        if idempotency_key is None:
-            raise
-        with ctx.database.read() as session:
-            stored = _by_key(session, idempotency_key, episode_id, ctx.tz)
-        if stored is None:
-            raise
-        return stored
+    except IntegrityError as conflict:
+        return stored_by_other_submit(
+            ctx, idempotency_key, lambda s, key: _by_key(s, key, episode_id, ctx.tz), conflict
+        )
 
 
 def _settle_tocilizumab_prompt(

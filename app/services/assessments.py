@@ -36,6 +36,7 @@ from app.services.alerts import (
     to_alert_row,
 )
 from app.services.history import age_on, derive_waiver_flags, load_episode, load_patient
+from app.services.idempotency import stored_by_other_submit, submitted_row
 from app.validation import check_assessment_time, parse_assessed_at, validate_observation
 from db.models import Assessment, AuditEvent, Episode
 from grading.inputs import (
@@ -497,29 +498,21 @@ def record_assessment(
             return to_assessment_row(
                 row, episode, ctx.tz, alerts=tuple(to_alert_row(c.alert, now) for c in changes)
             )
-    except IntegrityError:
-        # Two workstations submitted the same form at once: the other one stored it.
-        if idempotency_key is None:
-            raise
-        with ctx.database.read() as session:
-            stored = _by_idempotency_key(session, idempotency_key, episode_id, ctx.tz)
-        if stored is None:
-            raise
-        return stored
+    except IntegrityError as conflict:
+        return stored_by_other_submit(
+            ctx,
+            idempotency_key,
+            lambda s, key: _by_idempotency_key(s, key, episode_id, ctx.tz),
+            conflict,
+        )
 
 
 def _by_idempotency_key(
     session: Session, key: str, episode_id: int, tz: ZoneInfo
 ) -> AssessmentRow | None:
-    row = session.execute(
-        select(Assessment).where(Assessment.idempotency_key == key)
-    ).scalar_one_or_none()
+    row = submitted_row(session, Assessment, key, episode_id)
     if row is None:
         return None
-    if row.episode_id != episode_id:
-        raise ValidationFailed(
-            [FieldProblem("idempotency_key", "this form was already submitted for another patient")]
-        )
     episode = load_episode(session, episode_id)
     return to_assessment_row(
         row, episode, tz, already_stored=True, version_ids=_chain(session, row)
