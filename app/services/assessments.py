@@ -37,7 +37,13 @@ from app.services.alerts import (
 )
 from app.services.history import age_on, derive_waiver_flags, load_episode, load_patient
 from app.services.idempotency import stored_by_other_submit, submitted_row
-from app.validation import check_assessment_time, parse_assessed_at, validate_observation
+from app.validation import (
+    ObservationCheck,
+    TimeCheck,
+    check_assessment_time,
+    parse_assessed_at,
+    validate_observation,
+)
 from db.models import Assessment, AuditEvent, Episode
 from grading.inputs import (
     Acvpu,
@@ -391,6 +397,37 @@ def _duplicate_of(session: Session, row: Assessment, exclude_id: int | None) -> 
     return None
 
 
+def _validate_submission(
+    session: Session,
+    episode: Episode,
+    raw: Mapping[str, Any],
+    assessed_at: datetime,
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+    is_baseline: bool,
+    exclude_id: int | None = None,
+) -> tuple[ObservationCheck, TimeCheck]:
+    """The values and the time of a set to store (recorded or amended; `exclude_id` is the
+    set an amendment replaces). Impossible ones raise ValidationFailed and nothing is
+    stored; the improbable ones are in the checks' `needs_confirmation`."""
+    day0 = _day0_reference(episode, tz, is_baseline)
+    patient = load_patient(session, episode.patient_id)
+    age = age_on(patient.date_of_birth, assessed_at.astimezone(tz).date())
+    check = validate_observation(
+        raw,
+        age_years=age,
+        previous_ice=_previous_ice(session, episode.id, assessed_at, exclude_id=exclude_id),
+    )
+    timing = check_assessment_time(
+        assessed_at, now=now, infused_at=day0, tz=tz, is_baseline=is_baseline
+    )
+    rejections = check.rejections + timing.rejections
+    if rejections:
+        raise ValidationFailed(rejections)
+    return check, timing
+
+
 def _alerts_after(
     session: Session, row: Assessment, episode: Episode, now: datetime, tz: ZoneInfo
 ) -> list[AlertChange]:
@@ -440,20 +477,9 @@ def record_assessment(
                     return stored  # a double submit: the row already stored, no second row
             episode = load_episode(session, episode_id)
             _check_episode_open(episode)
-            day0 = _day0_reference(episode, ctx.tz, is_baseline)
-            patient = load_patient(session, episode.patient_id)
-            age = age_on(patient.date_of_birth, assessed_at.astimezone(ctx.tz).date())
-            check = validate_observation(
-                raw,
-                age_years=age,
-                previous_ice=_previous_ice(session, episode_id, assessed_at),
+            check, timing = _validate_submission(
+                session, episode, raw, assessed_at, now=now, tz=ctx.tz, is_baseline=is_baseline
             )
-            timing = check_assessment_time(
-                assessed_at, now=now, infused_at=day0, tz=ctx.tz, is_baseline=is_baseline
-            )
-            rejections = check.rejections + timing.rejections
-            if rejections:
-                raise ValidationFailed(rejections)
             needed = check.needs_confirmation + timing.needs_confirmation
             row, _result = _build_row(
                 session,
@@ -655,20 +681,16 @@ def amend_assessment(
         merged = dict(values)
         merged.setdefault("assessed_at", original.assessed_at)
         raw, assessed_at = _split_values(merged, ctx.tz, now)
-        day0 = _day0_reference(episode, ctx.tz, original.is_baseline)
-        patient = load_patient(session, episode.patient_id)
-        age = age_on(patient.date_of_birth, assessed_at.astimezone(ctx.tz).date())
-        check = validate_observation(
+        check, _timing = _validate_submission(
+            session,
+            episode,
             raw,
-            age_years=age,
-            previous_ice=_previous_ice(session, episode.id, assessed_at, exclude_id=original.id),
+            assessed_at,
+            now=now,
+            tz=ctx.tz,
+            is_baseline=original.is_baseline,
+            exclude_id=original.id,
         )
-        timing = check_assessment_time(
-            assessed_at, now=now, infused_at=day0, tz=ctx.tz, is_baseline=original.is_baseline
-        )
-        rejections = check.rejections + timing.rejections
-        if rejections:
-            raise ValidationFailed(rejections)
         # The amendment's reason covers the late time; only value checks need a reason.
         needed = list(check.needs_confirmation)
         missing = _unconfirmed(needed, confirmations)
