@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QDateTime, QRegularExpression, Qt, QTimeZone, Signal
+from PySide6.QtCore import QDateTime, QRegularExpression, QSize, Qt, QTimeZone, Signal
 from PySide6.QtGui import QKeyEvent, QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QFrame,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
@@ -38,6 +39,10 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QStyle,
+    QStyleOptionComboBox,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -179,7 +184,40 @@ def _combo(options: Mapping[Any, str], empty: str = NOT_ASSESSED) -> QComboBox:
     combo.addItem(empty, None)
     for value, label in options.items():
         combo.addItem(label, value)
+    _fit_combo(combo)
     return combo
+
+
+COMBO_MAX_WIDTH = 330  # px: the longest choice whole when there is room, never wider
+
+
+def _combo_width(combo: QComboBox, text: str) -> int:
+    """The width the style needs to show `text` whole in this combo (as QComboBox does)."""
+    option = QStyleOptionComboBox()
+    combo.initStyleOption(option)
+    metrics = combo.fontMetrics()
+    contents = QSize(metrics.horizontalAdvance(text), metrics.height())
+    return combo.style().sizeFromContents(
+        QStyle.ContentsType.CT_ComboBox, option, contents, combo).width()
+
+
+def _fit_combo(combo: QComboBox) -> None:
+    """A drop-down that fits its column: at least wide enough for the empty choice
+    ("— not assessed"), growing to its longest choice (at most COMBO_MAX_WIDTH) when the
+    window has room. The open list is always wide enough to show every choice whole, and
+    the tooltip repeats the current choice in case it is elided at small widths."""
+    # Asks for little and grows (Expanding, stretch in `_row`) up to the longest choice:
+    # a narrow window never starts from the widest size and clips it.
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(1)
+    combo.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+    texts = [combo.itemText(n) for n in range(combo.count())]
+    longest = max((_combo_width(combo, text) for text in texts), default=0)
+    combo.setMinimumWidth(_combo_width(combo, texts[0]) if texts else 0)
+    combo.setMaximumWidth(max(min(longest, COMBO_MAX_WIDTH), combo.minimumWidth()))
+    combo.view().setMinimumWidth(longest)
+    combo.setToolTip(combo.currentText())
+    combo.currentTextChanged.connect(combo.setToolTip)
 
 
 def _set_combo(combo: QComboBox, value: Any) -> None:
@@ -363,12 +401,15 @@ class AssessmentForm(QWidget):
         box = QHBoxLayout(container)
         box.setContentsMargins(0, 0, 0, 0)
         for editor in editors:
-            box.addWidget(editor)
+            # Free text (comment, reason) takes the row; capped editors keep their size.
+            grows = editor.sizePolicy().horizontalPolicy() == QSizePolicy.Policy.Expanding
+            box.addWidget(editor, 1 if grows else 0)
             editor.setAccessibleName(label.text().replace("&", ""))
             self._tab_chain.append(editor)
         if suffix:
             box.addWidget(QLabel(suffix))
         box.addWidget(self._error_label(field), 1)
+        box.addStretch(0)  # while the error is hidden: editors stay left, not centred
         form.addRow(label, container)
         return label
 
@@ -381,7 +422,20 @@ class AssessmentForm(QWidget):
         return edit
 
     def _build(self) -> None:
-        outer = QVBoxLayout(self)
+        # The fields scroll (vertically only); the Save/Cancel row stays below them, so a
+        # nurse sees Save at any window height and never scrolls sideways (1280 px up).
+        page = QVBoxLayout(self)
+        page.setContentsMargins(0, 0, 0, 0)
+        fields = QWidget()
+        fields.setObjectName("assessmentFields")
+        outer = QVBoxLayout(fields)
+        self.fields_area = QScrollArea()
+        self.fields_area.setObjectName("assessmentFieldsArea")
+        self.fields_area.setWidgetResizable(True)
+        self.fields_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.fields_area.setWidget(fields)
+        page.addWidget(self.fields_area, 1)
+        self._fields = fields
         self.amend_box = QGroupBox("Amending a saved assessment")
         amend_form = QFormLayout(self.amend_box)
         self.amend_info = QLabel()
@@ -397,7 +451,6 @@ class AssessmentForm(QWidget):
         self.general_error.setWordWrap(True)
         self.general_error.setStyleSheet("color: #b00020; font-weight: bold;")
         self.general_error.setVisible(False)
-        outer.addWidget(self.general_error)
 
         self.drugs_since = DrugsSinceBox(self._tz)
         self.drugs_since.setVisible(False)  # until the owner has rows to show
@@ -407,7 +460,8 @@ class AssessmentForm(QWidget):
         outer.addLayout(columns)
         left = QVBoxLayout()
         right = QVBoxLayout()
-        columns.addLayout(left, 1)
+        # Vital signs keep their natural width; the ICANS column's long choices get the rest.
+        columns.addLayout(left, 0)
         columns.addLayout(right, 1)
 
         # Vital signs and CRS (RULES §2, §4)
@@ -529,7 +583,10 @@ class AssessmentForm(QWidget):
         right.addWidget(icans)
         right.addStretch(1)
 
+        # Beside Save, outside the scrolling fields: "Nothing entered yet" is seen.
+        page.addWidget(self.general_error)
         buttons = QHBoxLayout()
+        buttons.setContentsMargins(9, 0, 9, 0)
         self.save_button = QPushButton("Save (Enter)")
         self.save_button.setObjectName("saveAssessment")
         self.save_button.setAccessibleName("Save assessment")
@@ -544,7 +601,7 @@ class AssessmentForm(QWidget):
         buttons.addWidget(self.status, 1)
         buttons.addWidget(self.cancel_button)
         buttons.addWidget(self.save_button)
-        outer.addLayout(buttons)
+        page.addLayout(buttons)
         self._tab_chain += [self.save_button, self.cancel_button]
         # Explicit tab order: vitals top to bottom, ICANS, then time, comment, buttons.
         chain = [w for w in self._tab_chain if w not in (self.assessed_at, self.comment)]
@@ -553,6 +610,14 @@ class AssessmentForm(QWidget):
         chain[save_at:save_at] = [self.assessed_at, self.comment]
         for first, second in itertools.pairwise(chain):
             QWidget.setTabOrder(first, second)
+        self._fit_fields_width()
+
+    def _fit_fields_width(self) -> None:
+        """The scroll area asks for the width its fields need (plus room for the vertical
+        scroll bar), so the page layout narrows the preview instead of cutting the fields
+        off behind a sideways scroll bar."""
+        bar = self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+        self.fields_area.setMinimumWidth(self._fields.minimumSizeHint().width() + bar + 2)
 
     def _connect_changes(self) -> None:
         for edit in (
@@ -848,6 +913,7 @@ class AssessmentForm(QWidget):
             self.general_error.setVisible(True)
         if first is not None:
             first.setFocus()
+            self.fields_area.ensureWidgetVisible(first)  # scrolled to, not only focused
 
     def _editor_for(self, field: str) -> QWidget | None:
         found = self.findChild(QWidget, field)

@@ -17,7 +17,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
-    QScrollArea,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -36,6 +35,7 @@ from widgets.timeline_view import TimelineView
 TAB_ASSESSMENT = 0
 TAB_TIMELINE = 1
 TAB_TRAJECTORIES = 2
+PREVIEW_MAX_WIDTH = 360  # px: reasons wrap; the rest of the page goes to the form
 
 
 class PatientView(QWidget):
@@ -68,14 +68,20 @@ class PatientView(QWidget):
         self.tabs.setObjectName("patientTabs")
         layout.addWidget(self.tabs, 1)
 
+        # The form scrolls its own fields and keeps Save below them; the preview column
+        # gives way (down to its minimum) before the fields would need sideways scrolling.
         assessment_page = QWidget()
         page_layout = QHBoxLayout(assessment_page)
-        self.form_area = QScrollArea()
-        self.form_area.setWidgetResizable(True)
-        self.form_area.setWidget(QLabel("Open a patient from the ward board."))
+        self.form_area = QWidget()
+        self.form_area.setObjectName("formArea")
+        self._form_layout = QVBoxLayout(self.form_area)
+        self._form_layout.setContentsMargins(0, 0, 0, 0)
+        self._form_placeholder: QWidget | None = QLabel("Open a patient from the ward board.")
+        self._form_layout.addWidget(self._form_placeholder)
         self.preview = PreviewPanel()
-        page_layout.addWidget(self.form_area, 1)
-        page_layout.addWidget(self.preview)
+        self.preview.setMaximumWidth(PREVIEW_MAX_WIDTH)
+        page_layout.addWidget(self.form_area, 3)
+        page_layout.addWidget(self.preview, 1)  # a quarter: 360 px at 1500, ~310 at 1280
         self.tabs.addTab(assessment_page, "&Assessment")
         self.timeline_view = TimelineView(tz)
         self.tabs.addTab(self.timeline_view, "T&imeline")
@@ -108,10 +114,13 @@ class PatientView(QWidget):
         )
         form.preview_panel = self.preview
         form.save_requested.connect(self.save_requested)
-        old = self.form_area.takeWidget()
+        old = self.form if self.form is not None else self._form_placeholder
         if old is not None:
+            self._form_layout.removeWidget(old)
             old.deleteLater()
-        self.form_area.setWidget(form)
+        self._form_placeholder = None
+        self._form_layout.addWidget(form)
+        form.show()  # now, not on the next event-loop turn (a layout shows it queued)
         self.form = form
         if draft is not None:
             form.restore_draft(draft)
