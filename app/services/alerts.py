@@ -590,16 +590,13 @@ def refresh_overdue_alerts(ctx: AppContext, actor: Actor = SYSTEM_ACTOR) -> int:
 # --- user transitions -------------------------------------------------------------------
 
 
-def _load_alert(session: Session, alert_id: int) -> Alert:
+def _load_open_alert(session: Session, alert_id: int, tz: ZoneInfo) -> Alert:
+    """The alert a user acts on: NotFound if there is none, refused if already resolved."""
     alert = session.get(Alert, alert_id)
     if alert is None:
         from app.errors import NotFound
 
         raise NotFound(f"No alert with id {alert_id} — reload.")
-    return alert
-
-
-def _require_open(alert: Alert, tz: ZoneInfo) -> None:
     if alert.status == "resolved":
         raise ValidationFailed(
             [
@@ -610,6 +607,17 @@ def _require_open(alert: Alert, tz: ZoneInfo) -> None:
                 )
             ]
         )
+    return alert
+
+
+def _resolved_by(actor: Actor, now: datetime, reason: str) -> dict[str, Any]:
+    """The columns a user's resolution sets (SAFETY.md: resolve = by, when, reason)."""
+    return {
+        "status": "resolved",
+        "resolved_at": now,
+        "resolved_by": actor.username,
+        "resolved_reason": reason,
+    }
 
 
 def acknowledge_alert(
@@ -619,8 +627,7 @@ def acknowledge_alert(
     require(actor, Action.ACKNOWLEDGE_ALERT)
     now = ctx.clock()
     with ctx.database.transaction() as session:
-        alert = _load_alert(session, alert_id)
-        _require_open(alert, ctx.tz)
+        alert = _load_open_alert(session, alert_id, ctx.tz)
         before = snapshot(alert, _ALERT_FIELDS)
         if alert.status == "acknowledged" and alert.version == expected_version:
             raise ValidationFailed(
@@ -687,8 +694,7 @@ def record_discussion(
     if problems:
         raise ValidationFailed(problems)
     with ctx.database.transaction() as session:
-        alert = _load_alert(session, alert_id)
-        _require_open(alert, ctx.tz)
+        alert = _load_open_alert(session, alert_id, ctx.tz)
         if alert.kind != "critical_care":
             raise ValidationFailed(
                 [FieldProblem("kind", "a discussion is recorded on a critical-care alert only")]
@@ -700,15 +706,12 @@ def record_discussion(
             alert_id,
             expected_version,
             {
-                "status": "resolved",
+                **_resolved_by(actor, now, f"critical-care discussion: {OUTCOME_TEXT[outcome]}"),
                 "discussion_clinician": clinician.strip(),
                 "discussion_at": discussed_at,
                 "discussion_outcome": outcome,
                 "discussion_detail": (detail or "").strip() or None,
                 "discussion_recorded_by": actor.username,
-                "resolved_at": now,
-                "resolved_by": actor.username,
-                "resolved_reason": f"critical-care discussion: {OUTCOME_TEXT[outcome]}",
             },
             tz=ctx.tz,
         )
@@ -754,20 +757,14 @@ def resolve_alert(
         raise ValidationFailed([FieldProblem("reason", "give the reason for resolving")])
     now = ctx.clock()
     with ctx.database.transaction() as session:
-        alert = _load_alert(session, alert_id)
-        _require_open(alert, ctx.tz)
+        alert = _load_open_alert(session, alert_id, ctx.tz)
         before = snapshot(alert, _ALERT_FIELDS)
         alert = versioned_update(
             session,
             Alert,
             alert_id,
             expected_version,
-            {
-                "status": "resolved",
-                "resolved_at": now,
-                "resolved_by": actor.username,
-                "resolved_reason": reason.strip(),
-            },
+            _resolved_by(actor, now, reason.strip()),
             tz=ctx.tz,
         )
         record_audit(
