@@ -8,18 +8,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtWidgets import (
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
-    QLabel,
-    QLineEdit,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QDialog, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from app.errors import ServiceError
 from app.passwords import MIN_PASSWORD_LENGTH
+from widgets.account_fields import action_buttons, message_label, password_field, passwords_differ
 
 CreateFirstAdmin = Callable[[str, str, str], Any]
 
@@ -41,29 +34,15 @@ class FirstAdminDialog(QDialog):
         self.username.setAccessibleName("Administrator username")
         self.display_name = QLineEdit()
         self.display_name.setAccessibleName("Full name")
-        self.password = QLineEdit()
-        self.password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.password.setAccessibleName("Password")
-        self.repeat = QLineEdit()
-        self.repeat.setEchoMode(QLineEdit.EchoMode.Password)
-        self.repeat.setAccessibleName("Password again")
-        self.message = QLabel("")
-        self.message.setAccessibleName("Set-up message")
-        self.message.setWordWrap(True)
-        self.message.setStyleSheet("color: #b00020;")
+        self.password = password_field("Password")
+        self.repeat = password_field("Password again")
+        self.message = message_label("Set-up message")
         form = QFormLayout()
         form.addRow("&Username", self.username)
         form.addRow("Full &name", self.display_name)
         form.addRow("&Password", self.password)
         form.addRow("Password &again", self.repeat)
-        buttons = QDialogButtonBox()
-        self.create_button = buttons.addButton(
-            "Create administrator", QDialogButtonBox.ButtonRole.AcceptRole
-        )
-        self.create_button.setDefault(True)
-        buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.try_create)
-        buttons.rejected.connect(self.reject)
+        buttons, self.create_button = action_buttons(self, "Create administrator", self.try_create)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addLayout(form)
@@ -72,11 +51,7 @@ class FirstAdminDialog(QDialog):
         self.username.setFocus()
 
     def try_create(self) -> None:
-        if self.password.text() != self.repeat.text():
-            self.message.setText("The two passwords differ: type them again.")
-            self.password.clear()
-            self.repeat.clear()
-            self.password.setFocus()
+        if passwords_differ(self.password, self.repeat, self.message):
             return
         try:
             self.created = self._create(

@@ -11,7 +11,9 @@ from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from widgets.account_fields import message_label, password_field
 
 
 class LockScreen(QWidget):
@@ -34,15 +36,9 @@ class LockScreen(QWidget):
         self.title = QLabel(f"Locked — {user_label}")
         self.title.setAccessibleName("Locked for")
         self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.secret = QLineEdit()
-        self.secret.setEchoMode(QLineEdit.EchoMode.Password)
-        self.secret.setPlaceholderText("Password or PIN")
-        self.secret.setAccessibleName("Password or PIN")
+        self.secret = password_field("Password or PIN", "Password or PIN")
         self.secret.returnPressed.connect(self.try_unlock)
-        self.message = QLabel("")
-        self.message.setAccessibleName("Unlock message")
-        self.message.setWordWrap(True)
-        self.message.setStyleSheet("color: #b00020;")
+        self.message = message_label("Unlock message")
         self.unlock_button = QPushButton("&Unlock")
         self.unlock_button.setAccessibleName("Unlock")
         self.unlock_button.clicked.connect(self.try_unlock)

@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QLabel,
     QLineEdit,
     QVBoxLayout,
     QWidget,
@@ -22,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from app.actor import Actor
 from app.errors import ServiceError
+from widgets.account_fields import action_buttons, message_label, password_field
 
 Authenticate = Callable[[str, str], Actor]
 
@@ -38,25 +38,16 @@ class LoginDialog(QDialog):
 
         self.username = QLineEdit(username)
         self.username.setAccessibleName("Username")
-        self.password = QLineEdit()
-        self.password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.password.setAccessibleName("Password")
-        self.message = QLabel("")
-        self.message.setAccessibleName("Login message")
-        self.message.setWordWrap(True)
-        self.message.setStyleSheet("color: #b00020;")
+        self.password = password_field("Password")
+        self.message = message_label("Login message")
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         form = QFormLayout()
         form.addRow("&Username", self.username)
         form.addRow("&Password", self.password)
-        buttons = QDialogButtonBox()
-        self.login_button = buttons.addButton("Log in", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.login_button.setDefault(True)  # Enter logs in
+        buttons, self.login_button = action_buttons(self, "Log in", self.try_login)  # Enter
         self.login_button.setAccessibleName("Log in")
-        self.cancel_button = buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.try_login)
-        buttons.rejected.connect(self.reject)
+        self.cancel_button = buttons.button(QDialogButtonBox.StandardButton.Cancel)
 
         layout = QVBoxLayout(self)
         layout.addLayout(form)

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -35,6 +34,7 @@ from app.context import AppContext
 from app.errors import ServiceError
 from app.passwords import MIN_PASSWORD_LENGTH, password_problems
 from app.permissions import Action, denial_message, is_allowed
+from widgets.account_fields import action_buttons, message_label, password_field, passwords_differ
 from widgets.models import Column, RowTableModel
 
 
@@ -67,21 +67,10 @@ class AddUserDialog(QDialog):
         self.role.setAccessibleName("Role")
         for role in (Role.NURSE, Role.HAEMATOLOGIST, Role.PHARMACIST, Role.ADMIN):
             self.role.addItem(role.value.capitalize(), role.value)
-        self.password = QLineEdit()
-        self.password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.password.setAccessibleName("Password")
-        self.password.setPlaceholderText(f"at least {MIN_PASSWORD_LENGTH} characters")
-        self.repeat = QLineEdit()
-        self.repeat.setEchoMode(QLineEdit.EchoMode.Password)
-        self.repeat.setAccessibleName("Password again")
-        self.pin = QLineEdit()
-        self.pin.setEchoMode(QLineEdit.EchoMode.Password)
-        self.pin.setAccessibleName("Unlock PIN (optional)")
-        self.pin.setPlaceholderText("optional, 4 to 8 digits")
-        self.message = QLabel("")
-        self.message.setAccessibleName("Add user message")
-        self.message.setWordWrap(True)
-        self.message.setStyleSheet("color: #b00020;")
+        self.password = password_field("Password", f"at least {MIN_PASSWORD_LENGTH} characters")
+        self.repeat = password_field("Password again")
+        self.pin = password_field("Unlock PIN (optional)", "optional, 4 to 8 digits")
+        self.message = message_label("Add user message")
         form = QFormLayout()
         form.addRow("&Username", self.username)
         form.addRow("Full &name", self.display_name)
@@ -89,24 +78,14 @@ class AddUserDialog(QDialog):
         form.addRow("&Password", self.password)
         form.addRow("Password &again", self.repeat)
         form.addRow("Unlock P&IN", self.pin)
-        buttons = QDialogButtonBox()
-        self.create_button = buttons.addButton("Create account",
-                                               QDialogButtonBox.ButtonRole.AcceptRole)
-        self.create_button.setDefault(True)
-        buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.try_create)
-        buttons.rejected.connect(self.reject)
+        buttons, self.create_button = action_buttons(self, "Create account", self.try_create)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.message)
         layout.addWidget(buttons)
 
     def try_create(self) -> None:
-        if self.password.text() != self.repeat.text():
-            self.message.setText("The two passwords differ: type them again.")
-            self.password.clear()
-            self.repeat.clear()
-            self.password.setFocus()
+        if passwords_differ(self.password, self.repeat, self.message):
             return
         try:
             self.created = self._create(
@@ -120,7 +99,6 @@ class AddUserDialog(QDialog):
         self.accept()
 
 
-ERROR_STYLE = "color: #b00020;"
 POLICY_TEXT = (f"At least {MIN_PASSWORD_LENGTH} characters, not only spaces — e.g. a few "
                "unrelated words. Tell the user to change it at their next login.")
 
@@ -148,20 +126,14 @@ class DeactivateUserDialog(QDialog):
         self.reason.setFixedHeight(60)
         self.reason.setPlaceholderText("e.g. left the trust on 31 March")
         self.reason.textChanged.connect(self._update)
-        self.message = QLabel("")
-        self.message.setAccessibleName("Deactivate message")
-        self.message.setWordWrap(True)
-        self.message.setStyleSheet(ERROR_STYLE)
+        self.message = message_label("Deactivate message")
         form = QFormLayout()
         label = QLabel("&Reason")
         label.setBuddy(self.reason)
         form.addRow(label, self.reason)
-        buttons = QDialogButtonBox()
-        self.deactivate_button = buttons.addButton("Deactivate account",
-                                                   QDialogButtonBox.ButtonRole.AcceptRole)
-        buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.try_deactivate)
-        buttons.rejected.connect(self.reject)
+        buttons, self.deactivate_button = action_buttons(
+            self, "Deactivate account", self.try_deactivate, default=False
+        )
         layout = QVBoxLayout(self)
         layout.addWidget(self.intro)
         layout.addLayout(form)
@@ -199,29 +171,16 @@ class ResetPasswordDialog(QDialog):
         self.setWindowTitle("Reset password")
         intro = QLabel(f"New password for <b>{_account_text(user)}</b>.")
         intro.setWordWrap(True)
-        self.password = QLineEdit()
-        self.password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.password.setAccessibleName("New password")
-        self.repeat = QLineEdit()
-        self.repeat.setEchoMode(QLineEdit.EchoMode.Password)
-        self.repeat.setAccessibleName("New password again")
+        self.password = password_field("New password")
+        self.repeat = password_field("New password again")
         self.policy = QLabel(POLICY_TEXT)
         self.policy.setAccessibleName("Password policy")
         self.policy.setWordWrap(True)
-        self.message = QLabel("")
-        self.message.setAccessibleName("Reset password message")
-        self.message.setWordWrap(True)
-        self.message.setStyleSheet(ERROR_STYLE)
+        self.message = message_label("Reset password message")
         form = QFormLayout()
         form.addRow("&New password", self.password)
         form.addRow("Password &again", self.repeat)
-        buttons = QDialogButtonBox()
-        self.set_button = buttons.addButton("Set password",
-                                            QDialogButtonBox.ButtonRole.AcceptRole)
-        self.set_button.setDefault(True)
-        buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.try_set)
-        buttons.rejected.connect(self.reject)
+        buttons, self.set_button = action_buttons(self, "Set password", self.try_set)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addLayout(form)
@@ -236,11 +195,7 @@ class ResetPasswordDialog(QDialog):
             self.message.setText(problems[0].message)
             self.password.setFocus()
             return
-        if new != self.repeat.text():
-            self.message.setText("The two passwords differ: type them again.")
-            self.password.clear()
-            self.repeat.clear()
-            self.password.setFocus()
+        if passwords_differ(self.password, self.repeat, self.message):
             return
         try:
             self.done_row = self._set_password(self.user.id, new)
