@@ -122,6 +122,26 @@ _UNAROUSABLE_OTHER_CAUSE = (
     ": not performed, unarousable from a cause other than ICANS (e.g. sedation); "
     "reassess when possible"
 )
+
+
+def _unarousable(
+    domain: str,
+    graded: tuple[int, str],
+    other_cause: bool,
+    missing: list[str],
+    reasons: list[str],
+) -> int:
+    """The encephalopathy grade of an unarousable patient (ICE or CAPD alike): `graded`,
+    unless a cause other than ICANS is recorded; then the domain counts as missing."""
+    if other_cause:
+        missing.append(domain)
+        reasons.append(domain + _UNAROUSABLE_OTHER_CAUSE)
+        return 0
+    grade, why = graded
+    reasons.append(why)
+    return grade
+
+
 _CAPD_APHASIA = (
     f"{DOMAIN_CAPD}: 'globally aphasic' does not apply to CAPD, an observation tool; "
     "score the eight items"
@@ -300,12 +320,7 @@ def _evaluate(  # noqa: PLR0917 - the memo key, spread
     if capd_tool:
         tool = "CAPD"
         if unable is UnableReason.UNAROUSABLE:
-            if other_cause:
-                missing.append(DOMAIN_CAPD)
-                reasons.append(DOMAIN_CAPD + _UNAROUSABLE_OTHER_CAUSE)
-            else:
-                grade, why = _CAPD_UNAROUSABLE
-                reasons.append(why)
+            grade = _unarousable(DOMAIN_CAPD, _CAPD_UNAROUSABLE, other_cause, missing, reasons)
         elif unable is UnableReason.GLOBAL_APHASIA_AWAKE:
             missing.append(DOMAIN_CAPD)
             reasons.append(_CAPD_APHASIA)
@@ -325,12 +340,7 @@ def _evaluate(  # noqa: PLR0917 - the memo key, spread
     else:
         tool = "ICE"
         if unable is UnableReason.UNAROUSABLE:
-            if other_cause:
-                missing.append(DOMAIN_ICE)
-                reasons.append(DOMAIN_ICE + _UNAROUSABLE_OTHER_CAUSE)
-            else:
-                grade, why = _ICE_UNAROUSABLE
-                reasons.append(why)
+            grade = _unarousable(DOMAIN_ICE, _ICE_UNAROUSABLE, other_cause, missing, reasons)
         elif unable is UnableReason.GLOBAL_APHASIA_AWAKE:
             ice_total = 0
             grade, why = _ICE_APHASIA
