@@ -475,27 +475,40 @@ def settle_overdue(
     """Raise, keep or resolve the one overdue alert of an episode from its stored times."""
     status = due_statuses(session, [episode], now, tz).get(episode.id)
     existing = open_alert(session, episode.id, "overdue")
-    if status is not None and status.overdue:
+    if status is None:  # no deadline any more: the episode ended
         if existing is None:
-            change = raise_or_update_alert(
-                session,
-                episode_id=episode.id,
-                kind="overdue",
-                message=f"Assessment overdue: {status.message}",
-                now=now,
-                due_at=status.next_due_at,
-            )
-            return [change] if change is not None else []
-        return []
-    if existing is not None:
-        last = format_local(status.last_assessed_at, tz) if status else "—"
-        reason = (
-            f"assessment recorded at {last}"
-            if status is not None
-            else f"episode is {episode.status}"
+            return []
+        return [resolve_by_system(session, existing, now, f"episode is {episode.status}")]
+    change = _overdue_change(session, episode.id, status, existing, now=now, tz=tz)
+    return [change] if change is not None else []
+
+
+def _overdue_change(
+    session: Session,
+    episode_id: int,
+    status: DueStatus,
+    existing: Alert | None,
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+) -> AlertChange | None:
+    """RULES E4 for one episode: raise the overdue alert when past due and none is open;
+    resolve the open one once an assessment has made the episode no longer due."""
+    if status.overdue:
+        if existing is not None:
+            return None
+        return raise_or_update_alert(
+            session,
+            episode_id=episode_id,
+            kind="overdue",
+            message=f"Assessment overdue: {status.message}",
+            now=now,
+            due_at=status.next_due_at,
         )
-        return [resolve_by_system(session, existing, now, reason)]
-    return []
+    if existing is None:
+        return None
+    last = format_local(status.last_assessed_at, tz)
+    return resolve_by_system(session, existing, now, f"assessment recorded at {last}")
 
 
 def refresh_overdue_alerts(ctx: AppContext, actor: Actor = SYSTEM_ACTOR) -> int:
@@ -526,26 +539,9 @@ def refresh_overdue_alerts(ctx: AppContext, actor: Actor = SYSTEM_ACTOR) -> int:
         for episode in episodes:
             status = statuses[episode.id]
             existing = open_overdue.pop(episode.id, None)
-            if status.overdue and existing is None:
-                change = raise_or_update_alert(
-                    session,
-                    episode_id=episode.id,
-                    kind="overdue",
-                    message=f"Assessment overdue: {status.message}",
-                    now=now,
-                    due_at=status.next_due_at,
-                )
-                if change is not None:
-                    changes.append(change)
-            elif not status.overdue and existing is not None:
-                changes.append(
-                    resolve_by_system(
-                        session,
-                        existing,
-                        now,
-                        f"assessment recorded at {format_local(status.last_assessed_at, ctx.tz)}",
-                    )
-                )
+            change = _overdue_change(session, episode.id, status, existing, now=now, tz=ctx.tz)
+            if change is not None:
+                changes.append(change)
         for leftover in open_overdue.values():  # episode no longer active
             changes.append(resolve_by_system(session, leftover, now, "episode no longer active"))
 
