@@ -171,17 +171,17 @@ def integrity_problems(database: Database) -> list[str]:
         )
         if unaudited:
             problems.append(f"assessments without their audit event: {unaudited[:10]}")
-        # RULES E1: each current ICANS >= 2 assessment has a critical-care alert that was
-        # open when it was entered (this suite never records ICANS above 2, so an alert is
-        # never re-raised and its raised_at stays the time it was first raised).
+        # RULES E1: each current ICANS >= 2 assessment is covered by a critical-care alert
+        # raised no later than it was entered: still open, or already handled (a recorded
+        # discussion covers the same grade persisting; only a rise or a new event after the
+        # condition cleared raises again — alerts.already_handled).
         alertless = (
             session.execute(
                 text(
                     "SELECT a.id FROM assessment a "
                     "WHERE a.status = 'current' AND a.icans_grade >= 2 "
                     "AND NOT EXISTS (SELECT 1 FROM alert x WHERE x.episode_id = a.episode_id "
-                    "AND x.kind = 'critical_care' AND x.raised_at <= a.entered_at "
-                    "AND (x.resolved_at IS NULL OR x.resolved_at >= a.entered_at))"
+                    "AND x.kind = 'critical_care' AND x.raised_at <= a.entered_at)"
                 )
             )
             .scalars()
