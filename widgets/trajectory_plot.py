@@ -2,7 +2,8 @@
 line (RULES C1), heart rate, systolic BP, SpO2 with the oxygen device as shaded bands, ICE or
 CAPD, and CRS / ICANS grades as step plots, on linked x-axes in fractional days
 (`app.clock.fractional_day`). Tocilizumab, steroid and alert markers are labelled vertical
-lines; hovering shows the value and time; "Export PNG…" saves the figure.
+lines whose labels are stacked on rows so none overlap (`label_rows`, redone on zoom and
+resize); hovering shows the value and time; "Export PNG…" saves the figure.
 
 pyqtgraph is imported inside the constructor so the main window opens without it.
 """
@@ -119,6 +120,26 @@ def build_series(timeline: Timeline, tz: ZoneInfo = WARD_TZ) -> Series:
     )
 
 
+LABEL_GAP_PX = 6  # between two labels on one row
+LABEL_MARGIN_PX = 2  # above the first row and below the last
+
+
+def label_rows(extents: list[tuple[float, float]], gap: float = LABEL_GAP_PX) -> list[int]:
+    """Row (0 = top) for each label, given (left, width) in pixels in marker order: the
+    first row where it clears the labels already placed, greedily left to right."""
+    ends: list[float] = []  # right edge of the last label on each row
+    order = sorted(range(len(extents)), key=lambda n: extents[n][0])
+    rows = [0] * len(extents)
+    for n in order:
+        left, width = extents[n]
+        row = next((r for r, end in enumerate(ends) if end + gap <= left), len(ends))
+        if row == len(ends):
+            ends.append(0.0)
+        ends[row] = left + width
+        rows[n] = row
+    return rows
+
+
 def step_xy(points: tuple[Point, ...], last_x: float) -> tuple[list[float], list[float]]:
     """A grade holds until the next assessment: horizontal then vertical segments."""
     xs: list[float] = []
@@ -202,6 +223,11 @@ class TrajectoryPlot(QWidget):
             plot.addItem(text, ignoreBounds=True)
             self.hover_text[key] = text
         self.plots["grades"].setLabel("bottom", "day after infusion")
+        self._marker_labels: list[tuple[float, Any]] = []  # (x, InfLineLabel) on temperature
+        self._temperature_min_height = self.plots["temperature"].minimumHeight()
+        temperature_view = self.plots["temperature"].vb
+        temperature_view.sigResized.connect(self._stack_marker_labels)
+        temperature_view.sigXRangeChanged.connect(self._stack_marker_labels)
         self.plots["temperature"].addItem(pg.InfiniteLine(
             pos=FEVER_C, angle=0,
             pen=pg.mkPen("#c62828", width=1, style=pg.QtCore.Qt.PenStyle.DashLine),
@@ -239,12 +265,12 @@ class TrajectoryPlot(QWidget):
     def set_timeline(self, timeline: Timeline) -> None:
         self.infused_at = timeline.infused_at
         self.series = build_series(timeline, self.tz)
-        self._draw(self.series)
+        self.draw_series(self.series)
 
     def _xy(self, points: tuple[Point, ...]) -> tuple[list[float], list[float]]:
         return [p.x for p in points], [p.y for p in points]
 
-    def _draw(self, series: Series) -> None:
+    def draw_series(self, series: Series) -> None:
         pg = self._pg
         for plot, item in self._dynamic:
             plot.removeItem(item)
@@ -272,26 +298,51 @@ class TrajectoryPlot(QWidget):
             spo2.addItem(label, ignoreBounds=True)
             self._dynamic.append((spo2, label))
         colours = {"drug": "#ef6c00", "steroid": "#6d4c41", "alert": "#b71c1c"}
-        previous_x: float | None = None
-        height = 0.85
+        self._marker_labels = []
         for x, text, kind in series.markers:
-            # Markers within half a day of each other get their labels one step lower,
-            # so "Dexamethasone" and "critical care" at the same hour stay readable.
-            close = previous_x is not None and x - previous_x < 0.5
-            height = max(height - 0.15, 0.1) if close else 0.85
-            previous_x = x
             for key, plot in self.plots.items():
                 line = pg.InfiniteLine(
                     pos=x, angle=90,
                     pen=pg.mkPen(colours[kind], width=1,
                                  style=pg.QtCore.Qt.PenStyle.DotLine),
                     label=text if key == "temperature" else None,
-                    labelOpts={"position": height, "color": colours[kind],
+                    labelOpts={"position": 0.85, "color": colours[kind],
                                "anchors": [(0, 0.5), (0, 0.5)]},
                 )
                 plot.addItem(line, ignoreBounds=True)
                 self._dynamic.append((plot, line))
+                if key == "temperature":
+                    self._marker_labels.append((x, line.label))
         self.set_x_range(min(series.first_day, 0), 28)
+        self._stack_marker_labels()
+
+    def _stack_marker_labels(self) -> None:
+        """Labels whose text would collide (at the current zoom and width) go on rows one
+        below the other, so "Dexamethasone 10" and "⚠ critical care" at the same hour are
+        both readable; the temperature plot grows when its rows need the height."""
+        if not self._marker_labels:
+            return
+        plot = self.plots["temperature"]
+        view = plot.vb
+        (first, last), _ = view.viewRange()
+        width, height = view.width(), view.height()
+        if width <= 0 or height <= 0 or last <= first:
+            return  # not laid out yet: sigResized brings us back
+        scale = width / (last - first)
+        rects = [label.boundingRect() for _, label in self._marker_labels]
+        rows = label_rows([((x - first) * scale, rect.width())
+                           for (x, _), rect in zip(self._marker_labels, rects, strict=True)])
+        row_height = max(rect.height() for rect in rects) + 1  # never touching
+        needed = (max(rows) + 1) * row_height + 2 * LABEL_MARGIN_PX
+        plot.setMinimumHeight(max(self._temperature_min_height,
+                                  plot.height() - height + needed))
+        for (_, label), row in zip(self._marker_labels, rows, strict=True):
+            centre = LABEL_MARGIN_PX + row_height * (row + 0.5)  # px below the top
+            label.setPosition(min(max(1 - centre / height, 0.0), 1.0))
+
+    def marker_labels(self) -> list[Any]:
+        """The text items naming the markers (drawn on the temperature plot)."""
+        return [label for _, label in self._marker_labels]
 
     # --- hover ----------------------------------------------------------------------------
     def _series_for(self, key: str) -> tuple[tuple[str, Point], ...]:
