@@ -108,3 +108,23 @@ def test_demo_old_news2_alerts_were_acknowledged_and_resolved(demo_ctx: AppConte
             assert alert.acknowledged_by == "nurse"
             assert alert.resolved_by == "haem"
             assert alert.resolved_reason == "responded: medical review done"
+
+
+def test_demo_has_no_tocilizumab_prompt_left_open_after_a_dose(demo_ctx: AppContext) -> None:
+    """Giving tocilizumab settles the prompt, so an open prompt must postdate every dose."""
+    from sqlalchemy import select
+
+    from db.models import Administration, Alert
+
+    with demo_ctx.database.read() as session:
+        prompts = session.execute(
+            select(Alert).where(Alert.kind == "tocilizumab_prompt", Alert.status != "resolved")
+        ).scalars().all()
+        for prompt in prompts:
+            doses = session.execute(
+                select(Administration.given_at).where(
+                    Administration.episode_id == prompt.episode_id,
+                    Administration.drug == "tocilizumab",
+                )
+            ).scalars().all()
+            assert all(given < prompt.raised_at for given in doses), prompt.message
