@@ -1,7 +1,8 @@
 """GUI responsiveness (issue 4 "Benchmark").
 
 1. Process start to the first painted ward board on the demo ward, against a bare PySide6
-   window with a 30-row table measured in the same run (target: ratio ≤ 2.0).
+   window with a 30-row table measured in the same run (target: ratio ≤ 2.0), and the floor
+   under that target: the bare window after importing SQLAlchemy's ORM and the ward models.
 2. Switching patient and redrawing the trajectories for a 28-day, 6-per-day record
    (target ≤ 100 ms), against reading that patient's timeline alone.
 Runs offscreen; each start-up is a fresh process (one QApplication per process).
@@ -62,6 +63,13 @@ app.processEvents()
 window.grab()
 print("painted", table.rowCount(), flush=True)
 """
+
+
+# The floor under the start-up target: the bare window, plus importing the data layer every
+# read and write goes through (SQLAlchemy 2's ORM and the ward models), and nothing else of
+# the application. While this alone exceeds 2.0 × the bare window, no start path that reads
+# the board through the ORM can meet the ratio (issue 4; README "Performance").
+FLOOR = "import db.models\n" + BARE
 
 
 def _time_to_paint(script: str, *args: str, pycache: Path) -> float:
@@ -172,15 +180,23 @@ def run() -> list[BenchResult]:
         pycache = folder / "pycache"
         _time_to_paint(BARE, pycache=pycache)  # warm-up: bytecode cache, file cache
         _time_to_paint(BOARD, url, pycache=pycache)
+        _time_to_paint(FLOOR, pycache=pycache)
         bare = statistics.median(_time_to_paint(BARE, pycache=pycache) for _ in range(STARTS))
         board = statistics.median(
             _time_to_paint(BOARD, url, pycache=pycache) for _ in range(STARTS))
+        floor = statistics.median(_time_to_paint(FLOOR, pycache=pycache) for _ in range(STARTS))
         switch, read_only = _switch_benchmark(folder)
     return [
         BenchResult(
             name="start to first painted ward board (demo ward)", value=board, unit="s",
             baseline_name="bare PySide6 window with a 30-row table", baseline_value=bare,
             target="ratio ≤ 2.0", met=board / bare <= 2.0,
+        ),
+        BenchResult(
+            name="floor: bare window + importing the ORM and ward models (no app code)",
+            value=floor, unit="s", baseline_name="bare PySide6 window with a 30-row table",
+            baseline_value=bare, target="ratio ≤ 2.0 (else the start-up target is out of reach)",
+            met=floor / bare <= 2.0,
         ),
         BenchResult(
             name="switch patient + redraw trajectories (28 days × 6/day)", value=switch,

@@ -1,6 +1,8 @@
 """One patient: identity header and alert banner above three tabs (Assessment, Timeline,
 Trajectories). Shows plain rows; every action is a signal the main window turns into a
-service call. The assessment form is rebuilt per patient (ICE or CAPD depends on age).
+service call. The assessment form is rebuilt per patient (ICE or CAPD depends on age, and a
+fresh form can carry nothing over from the previous patient); the timeline tree and the
+plots are filled when their tab is shown.
 
 `drugs_source(episode_id)` (app.services.administrations.drugs_since_last_assessment bound
 to the context and actor) feeds the form's "drugs given since the last set": read when the
@@ -59,6 +61,7 @@ class PatientView(QWidget):
         self.form: AssessmentForm | None = None
         self.trajectories: Any = None  # TrajectoryPlot, built on first view (pyqtgraph)
         self._plots_stale = False  # the timeline changed since the plots were drawn
+        self._tree_stale = False  # ... since the timeline tree was filled
         layout = QVBoxLayout(self)
         self.identity = IdentityHeader(tz)
         layout.addWidget(self.identity)
@@ -151,13 +154,21 @@ class PatientView(QWidget):
         if timeline == self.timeline:
             return  # nothing new: keep the tree's expansion and the plots' zoom
         self.timeline = timeline
-        self.timeline_view.set_timeline(timeline)
         self.refresh_drugs()  # a new timeline: a set saved or a dose recorded since
-        # Plots are redrawn only when someone looks at them: switching patients on the
-        # Assessment tab costs no pyqtgraph work (bench/gui.py "switch patient").
+        # The tree and the plots are rebuilt only when someone looks at them: switching
+        # patients on another tab costs neither (bench/gui.py "switch patient").
+        self._tree_stale = True
         self._plots_stale = True
-        if self.tabs.currentIndex() == TAB_TRAJECTORIES:
+        if self.tabs.currentIndex() == TAB_TIMELINE:
+            self.ensure_timeline()
+        elif self.tabs.currentIndex() == TAB_TRAJECTORIES:
             self.ensure_trajectories()
+
+    def ensure_timeline(self) -> Any:
+        if self._tree_stale and self.timeline is not None:
+            self.timeline_view.set_timeline(self.timeline)
+            self._tree_stale = False
+        return self.timeline_view
 
     def ensure_trajectories(self) -> Any:
         if self.trajectories is None:
@@ -173,7 +184,9 @@ class PatientView(QWidget):
         return self.trajectories
 
     def _tab_changed(self, index: int) -> None:
-        if index == TAB_TRAJECTORIES:
+        if index == TAB_TIMELINE:
+            self.ensure_timeline()
+        elif index == TAB_TRAJECTORIES:
             self.ensure_trajectories()
 
     def focus_form(self) -> None:

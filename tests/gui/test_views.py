@@ -121,7 +121,9 @@ def test_amend_and_entered_in_error_from_the_timeline(
 
     window = busy_window
     window.open_episode(ward.adult)
+    tabs = window.patient_view.tabs
     timeline_view = window.patient_view.timeline_view
+    tabs.setCurrentWidget(timeline_view)  # the tree is filled when its tab is shown
     day_item = timeline_view.day_items[3]
     timeline_view.tree.setCurrentItem(day_item.child(0))
     original = timeline_view.selected_assessment()
@@ -143,6 +145,8 @@ def test_amend_and_entered_in_error_from_the_timeline(
     assert current.inputs["temperature_c"] == 38.1
 
     monkeypatch.setattr(window, "ask_reason", lambda title, prompt: "duplicate entry")
+    assert tabs.currentWidget() is not timeline_view  # the amendment was typed in the form
+    tabs.setCurrentWidget(timeline_view)  # ...and shows once the nurse looks again
     item = next(timeline_view.day_items[3].child(i)
                 for i in range(timeline_view.day_items[3].childCount())
                 if timeline_view.day_items[3].child(i).text(6).startswith("AMENDED"))
