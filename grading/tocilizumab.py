@@ -15,7 +15,7 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 # RULES E5 / REFERENCE §3.2 — one table a clinical safety officer can review.
 ADULT_MG_PER_KG = 8.0
@@ -160,22 +160,27 @@ def check_dose_limits(
     entry may sit between them, so the interval check looks both ways).
     """
     breaches: list[LimitBreach] = []
+    # Elapsed time is real time: Python subtracts two times in the same zone by their wall
+    # clocks, which is an hour out across a clock change, so the limits are checked in UTC
+    # and only the message shows the caller's local time.
+    new_utc = new_at.astimezone(UTC)
     if previous_doses:
-        nearest = min(previous_doses, key=lambda d: abs(new_at - d))
-        if abs(new_at - nearest) < MIN_INTERVAL:
+        nearest = min(previous_doses, key=lambda d: abs(new_utc - d.astimezone(UTC)))
+        gap = new_utc - nearest.astimezone(UTC)
+        if abs(gap) < MIN_INTERVAL:
             breaches.append(
                 LimitBreach(
                     "interval",
-                    f"only {_hours_minutes(new_at - nearest)} from the dose at "
+                    f"only {_hours_minutes(gap)} from the dose at "
                     f"{nearest:%d %b %H:%M %Z}; at least 8 h between doses (RULES E5)",
                 )
             )
-    times = sorted([*previous_doses, new_at])
+    times = sorted([*(d.astimezone(UTC) for d in previous_doses), new_utc])
     window = timedelta(hours=24)
     worst = max(
         sum(1 for t in times if start <= t < start + window)
         for start in times
-        if start <= new_at < start + window
+        if start <= new_utc < start + window
     )
     if worst > MAX_DOSES_PER_24H:
         breaches.append(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
@@ -124,6 +125,37 @@ def test_fourth_dose_in_24_hours() -> None:
     assert "dose 4 within 24 h" in breaches[0].message
     # The first dose is 24 h old: only 3 in the window, no warning.
     assert check_dose_limits(doses, T0 + timedelta(hours=24), 640, 640) == []
+
+
+LONDON = ZoneInfo("Europe/London")
+
+
+def _london(utc: datetime) -> datetime:
+    return utc.astimezone(LONDON)  # as the service passes them: ward-local times
+
+
+def test_interval_is_real_time_across_the_spring_clock_change() -> None:
+    # 00:30 GMT and 09:00 BST on 29 Mar 2026 are 7 h 30 min apart, not 8 h 30 min.
+    first = datetime(2026, 3, 29, 0, 30, tzinfo=UTC)
+    breaches = check_dose_limits(
+        [_london(first)], _london(first + timedelta(hours=7, minutes=30)), 640, 640)
+    assert codes(breaches) == ["interval"]
+    assert "only 7 h 30 min" in breaches[0].message
+
+
+def test_no_false_interval_warning_across_the_autumn_clock_change() -> None:
+    # 00:30 BST and 08:15 GMT on 25 Oct 2026 are 8 h 45 min apart, not 7 h 45 min.
+    first = datetime(2026, 10, 24, 23, 30, tzinfo=UTC)
+    later = first + timedelta(hours=8, minutes=45)
+    assert check_dose_limits([_london(first)], _london(later), 640, 640) == []
+
+
+def test_24_hour_limit_is_real_time_across_the_spring_clock_change() -> None:
+    # Four doses within 23 h 30 min of real time although the wall clock shows 24 h 30 min.
+    first = datetime(2026, 3, 28, 9, 0, tzinfo=UTC)
+    doses = [_london(first + timedelta(hours=h)) for h in (0, 8, 16)]
+    fourth = _london(first + timedelta(hours=23, minutes=30))
+    assert "per_24h" in codes(check_dose_limits(doses, fourth, 640, 640))
 
 
 def test_fifth_dose_overall() -> None:
