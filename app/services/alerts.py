@@ -134,13 +134,35 @@ _CLEARED: dict[str, ColumnElement[bool]] = {
 }
 
 
+def _critical_care_grades_of(session: Session, alert: Alert) -> dict[str, int]:
+    """The CRS and ICANS grades that last raised a critical-care alert (its source
+    assessment), so a rise is judged per syndrome: ICANS 2 after a handled CRS 4 is new."""
+    if alert.raised_by_assessment_id is not None:
+        source = session.get(Assessment, alert.raised_by_assessment_id)
+        if source is not None:
+            return _critical_care_grades(source.crs_grade, source.icans_grade)
+    if alert.trigger_grade is None:
+        return {}
+    return {"CRS": alert.trigger_grade, "ICANS": alert.trigger_grade}
+
+
+def _rises(grades: dict[str, int], before: dict[str, int]) -> bool:
+    return any(g > before.get(name, 0) for name, g in grades.items())
+
+
 def already_handled(
-    session: Session, episode_id: int, kind: str, trigger_grade: int | None, assessment: Assessment
+    session: Session,
+    episode_id: int,
+    kind: str,
+    trigger_grade: int | None,
+    assessment: Assessment,
+    grades: dict[str, int] | None = None,
 ) -> bool:
     """RULES E1 "re-raises if the grade rises again": after an alert was handled (discussion
     recorded or resolved), the same condition persisting must not raise it again. A new alert
-    needs a higher grade than the handled one, or the condition to have cleared in between
-    (a current assessment after the resolution that no longer met it)."""
+    needs a higher grade than the handled one (per syndrome for the critical-care alert,
+    `grades`), or the condition to have cleared in between (a current assessment after the
+    resolution that no longer met it)."""
     cleared = _CLEARED.get(kind)
     if cleared is None or trigger_grade is None:
         return False
@@ -152,7 +174,10 @@ def already_handled(
     ).scalar_one_or_none()
     if handled is None or handled.resolved_at is None or handled.trigger_grade is None:
         return False
-    if trigger_grade > handled.trigger_grade:
+    if grades is not None:
+        if _rises(grades, _critical_care_grades_of(session, handled)):
+            return False
+    elif trigger_grade > handled.trigger_grade:
         return False
     cleared_since = session.execute(
         select(Assessment.id)
@@ -258,9 +283,9 @@ def evaluate_assessment_alerts(
     """Raise or re-raise the E1-E3 alerts an assessment calls for (same transaction)."""
     changes: list[AlertChange | None] = []
 
-    def handled(kind: str, grade: int) -> bool:
+    def handled(kind: str, grade: int, grades: dict[str, int] | None = None) -> bool:
         return open_alert(session, episode_id, kind) is None and already_handled(
-            session, episode_id, kind, grade, assessment
+            session, episode_id, kind, grade, assessment, grades
         )
 
     when = assessment.assessed_at.astimezone(tz).strftime("%H:%M")
@@ -269,7 +294,7 @@ def evaluate_assessment_alerts(
     episode_id = assessment.episode_id
 
     grades = _critical_care_grades(assessment.crs_grade, assessment.icans_grade)
-    if grades and not handled("critical_care", max(grades.values())):
+    if grades and not handled("critical_care", max(grades.values()), grades):
         at_least = "≥ " if assessment.icans_missing and "ICANS" in grades else ""
         parts = [
             f"ICANS grade {at_least}{g}" if name == "ICANS" else f"CRS grade {g}"
@@ -279,17 +304,7 @@ def evaluate_assessment_alerts(
         existing = open_alert(session, episode_id, "critical_care")
         rises = None
         if existing is not None:
-            before: dict[str, int] = {}
-            source = (
-                session.get(Assessment, existing.raised_by_assessment_id)
-                if existing.raised_by_assessment_id is not None
-                else None
-            )
-            if source is not None:
-                before = _critical_care_grades(source.crs_grade, source.icans_grade)
-            elif existing.trigger_grade is not None:
-                before = dict.fromkeys(grades, existing.trigger_grade)
-            rises = any(g > before.get(name, 0) for name, g in grades.items())
+            rises = _rises(grades, _critical_care_grades_of(session, existing))
         changes.append(
             raise_or_update_alert(
                 session,
@@ -747,13 +762,21 @@ def record_discussion(
 def resolve_alert(
     ctx: AppContext, actor: Actor, alert_id: int, *, reason: str, expected_version: int
 ) -> AlertRow:
-    """A haematologist closes an alert with a reason (SAFETY.md: resolve = by, reason)."""
+    """A haematologist closes an alert with a reason (SAFETY.md: resolve = by, reason).
+    Not a critical-care alert: only the recorded discussion closes that one (RULES E1)."""
     require(actor, Action.RESOLVE_ALERT)
     if not (reason or "").strip():
         raise ValidationFailed([FieldProblem("reason", "give the reason for resolving")])
     now = ctx.clock()
     with ctx.database.transaction() as session:
         alert = _load_open_alert(session, alert_id, ctx.tz)
+        if alert.kind == "critical_care":  # RULES E1: it stays open until the discussion
+            raise ValidationFailed([FieldProblem(
+                "kind",
+                "a critical-care alert closes only when the discussion with critical care "
+                "is recorded (who was contacted, when, the outcome; RULES E1): use "
+                "Record discussion… instead",
+            )])
         before = snapshot(alert, _ALERT_FIELDS)
         alert = versioned_update(
             session,

@@ -201,9 +201,18 @@ def _discussion(s: Scenario, a: Actor) -> Any:
 
 
 def _resolve(s: Scenario, a: Actor) -> Any:
-    from app.services.alerts import resolve_alert
+    from app.services.alerts import open_alert, raise_or_update_alert, resolve_alert
 
-    return resolve_alert(s.ctx, a, s.alert_id, reason="settled", expected_version=_alert_version(s))
+    # A prompt, not the scenario's critical-care alert: that one closes only by discussion.
+    with s.ctx.database.transaction() as session:
+        raise_or_update_alert(
+            session, episode_id=s.episode_id, kind="tocilizumab_prompt", message="CRS 2",
+            now=s.ctx.clock(), trigger_grade=2,
+        )  # fmt: skip
+        prompt = open_alert(session, s.episode_id, "tocilizumab_prompt")
+        assert prompt is not None
+        prompt_id, version = prompt.id, prompt.version
+    return resolve_alert(s.ctx, a, prompt_id, reason="settled", expected_version=version)
 
 
 def _override(s: Scenario, a: Actor) -> Any:

@@ -139,6 +139,35 @@ def test_discussion_resolves_and_is_audited(ctx, episode_id, at, fake_clock):
     assert again.alerts[0].id != alert.id and again.alerts[0].status == "raised"
 
 
+def test_a_critical_care_alert_cannot_be_resolved_without_the_discussion(ctx, episode_id, at):
+    alert = assessments.record_assessment(
+        ctx, NURSE, episode_id, obs(assessed_at=at(), **ICANS2)).alerts[0]  # fmt: skip
+    assert alert.kind == "critical_care"
+    with pytest.raises(ValidationFailed, match="Record discussion"):
+        alerts.resolve_alert(ctx, HAEM, alert.id, reason="seen", expected_version=alert.version)
+    assert [a.id for a in _open(ctx, episode_id)] == [alert.id]  # still open, unchanged
+
+
+def test_new_icans_after_a_handled_crs_alert_raises_again(ctx, episode_id, at, fake_clock):
+    """RULES E1/E2 per syndrome: a handled CRS 4 does not cover a new ICANS 2, then 3."""
+    crs4 = {"temperature_c": 39.0, "hypotension": True,
+            "vasopressors": ["norepinephrine", "epinephrine"]}  # fmt: skip
+    first = assessments.record_assessment(ctx, NURSE, episode_id, obs(assessed_at=at(), **crs4))
+    cc = next(a for a in first.alerts if a.kind == "critical_care")
+    _discuss(ctx, cc, at())
+    fake_clock.advance(minutes=30)
+    same = assessments.record_assessment(
+        ctx, NURSE, episode_id, obs(assessed_at=at(), **crs4, heart_rate=101))  # fmt: skip
+    assert _open(ctx, episode_id, "critical_care") == []  # the handled condition persists
+    assert not any(a.kind == "critical_care" for a in same.alerts)
+    fake_clock.advance(minutes=30)
+    icans = assessments.record_assessment(
+        ctx, NURSE, episode_id, obs(assessed_at=at(), **crs4, **ICANS2),
+        confirmations=ICE_DROP)  # fmt: skip
+    new = [a for a in icans.alerts if a.kind == "critical_care"]
+    assert len(new) == 1 and new[0].id != cc.id and "ICANS grade 2" in new[0].message
+
+
 def test_only_a_haematologist_resolves_with_reason(ctx, episode_id, at):
     alert = assessments.record_assessment(
         ctx, NURSE, episode_id, obs(assessed_at=at(), **CRS2)).alerts[0]  # fmt: skip

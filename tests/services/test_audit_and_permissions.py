@@ -11,6 +11,7 @@ from app.errors import PermissionDenied
 from app.services import administrations, alerts, assessments, patients, ward
 from tests.services.conftest import (
     ADMIN,
+    CRS2,
     HAEM,
     ICANS2,
     NURSE,
@@ -126,8 +127,9 @@ def test_roles_without_clinical_write_access_are_denied(ctx, episode_id, fake_cl
 
 
 def test_nurse_may_not_resolve_but_haematologist_may(ctx, episode_id, fake_clock):
-    row = assessments.record_assessment(ctx, NURSE, episode_id, obs(**ICANS2))
+    row = assessments.record_assessment(ctx, NURSE, episode_id, obs(**CRS2))
     alert = row.alerts[0]
+    assert alert.kind == "tocilizumab_prompt"  # critical-care alerts close by discussion
     with pytest.raises(PermissionDenied, match="may not resolve alert"):
         alerts.resolve_alert(ctx, NURSE, alert.id, reason="x", expected_version=alert.version)
     alerts.resolve_alert(ctx, HAEM, alert.id, reason="seen, ICE improving",
