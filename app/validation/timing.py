@@ -158,12 +158,15 @@ def check_assessment_time(
                     f"infusion on {infusion}); {shown_at} is day {day}",
                 )
             )
-    elif assessed_at < infused_at:
+    elif day < FIRST_DAY:
+        # RULES T2 counts calendar days (T1): observations on the morning of the infusion,
+        # before the cells go in, are day 0 and inside the window.
         rejections.append(
             FieldProblem(
                 FIELD,
-                f"{shown_at} is before the infusion ({infusion}); monitoring starts at day "
-                f"{FIRST_DAY}. Record it as a baseline if it was taken on day −1 or −2",
+                f"{shown_at} is day {day}, before the infusion ({infusion}); monitoring "
+                f"starts on day {FIRST_DAY}. Record it as a baseline if it was taken on "
+                "day −1 or −2",
             )
         )
     elif day > LAST_DAY:

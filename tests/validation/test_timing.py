@@ -39,10 +39,17 @@ def test_an_ordinary_assessment_passes() -> None:
     assert not result.rejections and not result.needs_confirmation and not result.late_entry
 
 
-def test_before_the_infusion_is_rejected_unless_baseline() -> None:
+def test_the_morning_of_the_infusion_is_day_0_and_accepted() -> None:
+    """RULES T1/T2 count calendar days: pre-infusion observations on day 0 are in window."""
     assert not check(INFUSED).rejections
-    result = check(INFUSED - timedelta(minutes=1))
-    assert "before the infusion" in result.rejections[0].message
+    assert not check(INFUSED - timedelta(minutes=1)).rejections
+    assert not check(local("2026-03-25T00:05")).rejections
+
+
+def test_the_day_before_the_infusion_is_rejected_unless_baseline() -> None:
+    result = check(local("2026-03-24T23:55"))
+    assert "is day -1, before the infusion" in result.rejections[0].message.replace("−", "-")
+    assert "baseline" in result.rejections[0].message
     assert result.rejections[0].field == "assessed_at"
 
 
