@@ -12,10 +12,14 @@ from .results import GradingResult, new_result
 from .version import RULES_VERSION
 
 
-def grade_assessment(i: AssessmentInputs) -> GradingResult:
-    """CRS, ICANS and NEWS2 for one observation set, with the rules version."""
+def grade_assessment(
+    i: AssessmentInputs, *, crs_present: bool | None = None, icans_present: bool | None = None
+) -> GradingResult:
+    """CRS, ICANS and NEWS2 for one observation set, with the rules version. The
+    `*_present` flags say which scales the input held (None: inferred from the values)."""
     news2, why_null = score_news2(i)
-    return new_result(grade_crs(i), grade_icans(i), news2, why_null, RULES_VERSION)
+    return new_result(grade_crs(i, crs_present), grade_icans(i, icans_present), news2,
+                      why_null, RULES_VERSION)
 
 
 def to_json(result: GradingResult, case_id: Any = None) -> dict[str, Any]:

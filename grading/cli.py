@@ -8,7 +8,7 @@ from typing import IO, Any
 
 from .assessment import grade_assessment, to_json
 from .errors import InputError
-from .parse import parse_inputs
+from .parse import CRS_KEYS, ICANS_KEYS, holds_scale_inputs, parse_inputs
 
 
 def grade_line(text: str, line_no: int) -> tuple[dict[str, Any], bool]:
@@ -30,7 +30,11 @@ def grade_line(text: str, line_no: int) -> tuple[dict[str, Any], bool]:
     if not isinstance(inputs, dict):
         return {"case_id": case_id, "error": f"line {line_no}: inputs: expected an object"}, False
     try:
-        result = grade_assessment(parse_inputs(inputs))
+        result = grade_assessment(
+            parse_inputs(inputs),
+            crs_present=holds_scale_inputs(inputs, CRS_KEYS),
+            icans_present=holds_scale_inputs(inputs, ICANS_KEYS),
+        )
     except InputError as exc:
         return {"case_id": case_id, "error": f"line {line_no}: {exc}"}, False
     return to_json(result, case_id), True

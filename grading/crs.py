@@ -190,6 +190,7 @@ def _has_crs_input(i: AssessmentInputs) -> bool:
     return not (
         i.temperature_c is None
         and i.hypotension is None
+        and i.systolic_bp is None  # RULES C7 reads it
         and not i.vasopressors
         and i.oxygen_device is None
         and i.oxygen_flow_l_min is None
@@ -209,12 +210,18 @@ def masked_fever_note(i: AssessmentInputs) -> str:
     return f"{text} given {when}" if when else text
 
 
-def grade_crs(i: AssessmentInputs) -> CrsResult | None:
-    """ASTCT 2019 CRS grade 0-4, or None when the inputs hold no CRS observation."""
+def grade_crs(i: AssessmentInputs, present: bool | None = None) -> CrsResult | None:
+    """ASTCT 2019 CRS grade 0-4, or None when the inputs hold no CRS observation.
+
+    `present` is the caller's knowledge of which keys a line held (RULES §6: a key given as
+    false is an input): True grades, False gives None, None infers it from the values."""
     temp = i.temperature_c
     device = i.oxygen_device
     vasopressors = i.vasopressors
-    if temp is None and device is None and not vasopressors and not _has_crs_input(i):
+    if present is False or (
+        present is None
+        and temp is None and device is None and not vasopressors and not _has_crs_input(i)
+    ):
         return None
     # RULES C1: rounded half-up to 0.1 °C (tenths() inlined for the hot path)
     t = None if temp is None else (

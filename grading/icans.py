@@ -249,8 +249,9 @@ _RESULTS: dict[_IcansKey, IcansResult] = {}
 _MAX_RESULTS = 65536
 
 
-def grade_icans(i: AssessmentInputs) -> IcansResult | None:
-    """ASTCT 2019 ICANS grade 0-4, or None when the inputs hold no ICANS observation."""
+def grade_icans(i: AssessmentInputs, present: bool | None = None) -> IcansResult | None:
+    """ASTCT 2019 ICANS grade 0-4, or None when the inputs hold no ICANS observation
+    (`present` as in grading.crs.grade_crs)."""
     consciousness = i.consciousness
     seizure = i.seizure
     motor = i.motor_weakness
@@ -264,8 +265,9 @@ def grade_icans(i: AssessmentInputs) -> IcansResult | None:
     other_cause = i.loc_attributable_to_other_cause
     has_ice = ice_score is not None or ice_items is not None or ice_unable is not None
     has_capd = capd_score is not None or capd_items is not None or capd_unable is not None
-    if (
-        consciousness is None and seizure is None and motor is None and oedema is None
+    if present is False or (
+        present is None
+        and consciousness is None and seizure is None and motor is None and oedema is None
         and not has_ice and not has_capd and not other_cause
     ):
         return None

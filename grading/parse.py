@@ -279,6 +279,22 @@ _PARSERS: dict[str, Callable[[str, object], object]] = {
     "organ_toxicity_ctcae": _organ_toxicity,
 }
 INPUT_KEYS = frozenset(_PARSERS)
+# Not a RULES §6 key: the Python interface may pass ICE item by item (RULES I1), the CLI
+# refuses it like any unknown key (§6 "unknown keys are an error naming the key").
+EXTENSION_KEYS = frozenset({"ice_items"})
+
+# RULES §6 "`crs` or `icans` is null when the line holds none of that scale's inputs":
+# which keys belong to which scale (age_years and developmental_delay describe the patient).
+CRS_KEYS = frozenset({
+    "temperature_c", "crs_previously_diagnosed", "antipyretic_or_anticytokine_given",
+    "fever_attributed_to_other_cause", "hypotension", "systolic_bp", "vasopressors",
+    "oxygen_device", "oxygen_flow_l_min", "organ_toxicity_ctcae",
+})
+ICANS_KEYS = frozenset({
+    "ice_score", "ice_items", "ice_unable_reason", "capd_score", "capd_items",
+    "capd_unable_reason", "consciousness", "loc_attributable_to_other_cause", "seizure",
+    "motor_weakness", "cerebral_edema",
+})
 
 _ICE_KEYS = ("ice_score", "ice_items", "ice_unable_reason")
 _CAPD_KEYS = ("capd_score", "capd_items", "capd_unable_reason")
@@ -289,7 +305,10 @@ def _unknown_key(key: object) -> InputError:
         return InputError(_show(key), "unknown key (keys are strings)")
     if not key.strip():
         return InputError(repr(key), "unknown key (an empty name)")
-    close = difflib.get_close_matches(key, _PARSERS, n=1)
+    if key in EXTENSION_KEYS:
+        return InputError(key, "unknown key (not an input of RULES §6); send the ICE total "
+                          "as ice_score")
+    close = difflib.get_close_matches(key, INPUT_KEYS - EXTENSION_KEYS, n=1)
     hint = f"; did you mean {close[0]!r}?" if close else ""
     return InputError(key, f"unknown key (not an input of RULES §6){hint}")
 
@@ -353,11 +372,19 @@ def _check_together(v: dict[str, Any]) -> None:
         )
 
 
-def parse_inputs(mapping: Mapping[str, Any]) -> AssessmentInputs:
+def holds_scale_inputs(mapping: Mapping[str, Any], keys: frozenset[str]) -> bool:
+    """True when the line gives a value (not null) for any of the scale's keys: a key given
+    as false is an input too (RULES §6)."""
+    return any(mapping.get(key) is not None for key in keys)
+
+
+def parse_inputs(
+    mapping: Mapping[str, Any], *, allow_ice_items: bool = False
+) -> AssessmentInputs:
     """Typed inputs from the RULES §6 keys; InputError names any bad key or value.
 
-    null means "not recorded". Extra keys accepted: `ice_items`, `organ_toxicity_ctcae`
-    and `case_id` (ignored).
+    null means "not recorded". Also accepted: `organ_toxicity_ctcae` (cases.jsonl uses it)
+    and `case_id` (ignored); `ice_items` only with `allow_ice_items` (not a §6 key).
     """
     if not isinstance(mapping, Mapping):
         raise InputError("inputs", f"expected an object, got {_type_name(mapping)}")
@@ -369,7 +396,7 @@ def parse_inputs(mapping: Mapping[str, Any]) -> AssessmentInputs:
     values: dict[str, Any] = {}
     for key, raw in mapping.items():
         parser = _PARSERS.get(key) if isinstance(key, str) else None
-        if parser is None:
+        if parser is None or (key in EXTENSION_KEYS and not allow_ice_items):
             raise _unknown_key(key)
         if raw is None or parser is _ignored:
             continue

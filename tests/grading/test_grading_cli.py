@@ -60,6 +60,27 @@ def test_scales_without_inputs_are_null() -> None:
     assert "missing" in out[0]["news2_null_reason"]
 
 
+def test_a_scale_is_graded_when_the_line_holds_any_of_its_keys() -> None:
+    """RULES §6: null only when the line holds none of that scale's inputs; a key given as
+    false is an input, and systolic_bp is a CRS key (C7)."""
+    lines = [
+        {"case_id": "sbp", "age_years": 5, "systolic_bp": 75},
+        {"case_id": "waiver-false", "crs_previously_diagnosed": False},
+        {"case_id": "loc-false", "loc_attributable_to_other_cause": False},
+        {"case_id": "items", "ice_items": {"orientation": 4, "naming": 3,
+                                           "following_commands": 1, "writing": 1,
+                                           "attention": 1}},
+    ]  # fmt: skip
+    status, out, _ = run_cli("\n".join(json.dumps(x) for x in lines).encode())
+    by_id = {o["case_id"]: o for o in out}
+    assert by_id["sbp"]["crs"]["grade"] == 0
+    assert "below 70 + 2 × age = 80 mmHg" in by_id["sbp"]["crs"]["notes"][0]
+    assert by_id["waiver-false"]["crs"]["grade"] == 0 and by_id["waiver-false"]["icans"] is None
+    assert by_id["loc-false"]["icans"] is not None and by_id["loc-false"]["crs"] is None
+    assert by_id["items"]["error"].startswith("line 4: ice_items: unknown key")
+    assert status == 1
+
+
 def test_bad_lines_give_error_objects_and_exit_1_but_the_run_goes_on() -> None:
     lines = [
         json.dumps({"case_id": "ok-1", "age_years": 50, "temperature_c": 38.3}),

@@ -71,7 +71,19 @@ def test_fever_alone_is_grade_1() -> None:
 
 def test_no_crs_input_at_all_is_none() -> None:
     assert grade_crs(AssessmentInputs()) is None
-    assert grade_crs(AssessmentInputs(age_years=40, heart_rate=80, systolic_bp=120)) is None
+    assert grade_crs(AssessmentInputs(age_years=40, heart_rate=80, respiratory_rate=16)) is None
+
+
+def test_systolic_bp_alone_is_a_crs_input_for_the_c7_suggestion() -> None:
+    """RULES §6 lists systolic_bp with the CRS keys; C7 reads it."""
+    r = grade_crs(AssessmentInputs(age_years=5, systolic_bp=75))
+    assert r is not None and r.grade == 0
+    assert r.notes and "below 70 + 2 × age = 80 mmHg" in r.notes[0]
+
+
+def test_the_caller_may_say_which_scales_a_line_held() -> None:
+    assert grade_crs(AssessmentInputs(), present=True) is not None
+    assert grade_crs(AssessmentInputs(temperature_c=39.0), present=False) is None
 
 
 @pytest.mark.parametrize(

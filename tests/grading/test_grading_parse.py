@@ -52,7 +52,8 @@ def test_empty_and_nulls_are_not_recorded() -> None:
 
 def test_ice_items_and_capd_items() -> None:
     i = parse_inputs({"age_years": 30, "ice_items": {
-        "orientation": 4, "naming": 2, "following_commands": 1, "writing": 0, "attention": 1}})
+        "orientation": 4, "naming": 2, "following_commands": 1, "writing": 0, "attention": 1}},
+        allow_ice_items=True)
     assert i.ice_items == IceItems(4, 2, 1, 0, 1)
     items = {item.value: "sometimes" for item in CapdItem}
     j = parse_inputs({"age_years": 5, "capd_items": items})
@@ -146,10 +147,19 @@ BAD: list[tuple[dict[str, Any], str, str]] = [
 def test_bad_input_names_key_and_problem(mapping: dict[str, Any], key: str,
                                          fragment: str) -> None:
     with pytest.raises(InputError) as caught:
-        parse_inputs(mapping)
+        parse_inputs(mapping, allow_ice_items=True)  # the Python interface's items checks
     assert caught.value.key == key
     assert fragment in str(caught.value)
     assert str(caught.value).startswith(f"{key}: ")
+
+
+def test_ice_items_is_not_a_rules_6_key() -> None:
+    """RULES §6: unknown keys are an error naming the key; the CLI sends ICE as its total."""
+    items = {"orientation": 4, "naming": 3, "following_commands": 1, "writing": 1,
+             "attention": 1}  # fmt: skip
+    with pytest.raises(InputError, match="send the ICE total as ice_score") as caught:
+        parse_inputs({"ice_items": items})
+    assert caught.value.key == "ice_items"
 
 
 def test_not_a_mapping() -> None:
