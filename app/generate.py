@@ -217,6 +217,7 @@ def _inputs(
         antipyretic_or_anticytokine_given=given,
         masking_drug_name=masking_name,
         masking_drug_given_at=masking_at,
+        masking_drug_checked=True,
         hypotension=values["hypotension"],
         systolic_bp=values["systolic_bp"],
         vasopressors=tuple(Vasopressor(v) for v in values["vasopressors"]),

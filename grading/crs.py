@@ -292,9 +292,12 @@ def grade_crs(i: AssessmentInputs, present: bool | None = None) -> CrsResult | N
         if i.antipyretic_or_anticytokine_given and not i.crs_previously_diagnosed:
             notes.append(_NOTE_PREMED)
 
-    if not febrile and (
-        waived or i.antipyretic_or_anticytokine_given or i.masking_drug_name is not None
-    ):
+    # RULES C5: the note only for a drug given in the last 24 h; when the caller has not
+    # checked the times, any antipyretic/anti-cytokine drug counts (case CRS-28).
+    recent_unknown = not i.masking_drug_checked and (
+        waived or i.antipyretic_or_anticytokine_given
+    )
+    if not febrile and (recent_unknown or i.masking_drug_name is not None):
         notes.append(masked_fever_note(i))  # RULES C5
     if i.organ_toxicity_ctcae:  # RULES C6: recorded, never graded
         listed = ", ".join(f"{name} grade {g}" for name, g in i.organ_toxicity_ctcae)

@@ -136,6 +136,9 @@ class AssessmentInputs:
     # administrations (not a §6 key): e.g. ("tocilizumab", "22 Nov 14:05").
     masking_drug_name: str | None = None
     masking_drug_given_at: str | None = None
+    # True when the caller looked at the last 24 h of doses (the app does): no masking drug
+    # then means none was given, and the C5 note is left out. The CLI's boolean has no time.
+    masking_drug_checked: bool = False
     hypotension: bool | None = None
     systolic_bp: int | None = None
     vasopressors: tuple[Vasopressor, ...] = ()

@@ -122,7 +122,11 @@ def _enum(kind: type[Any], value: Any) -> Any:
 
 
 def inputs_from_row(
-    a: Assessment, masking_drug_name: str | None = None, masking_drug_given_at: str | None = None
+    a: Assessment,
+    masking_drug_name: str | None = None,
+    masking_drug_given_at: str | None = None,
+    *,
+    masking_drug_checked: bool = False,
 ) -> AssessmentInputs:
     """The stored row as the grading engine's input: one path for record, amend, regrade."""
     capd = None
@@ -141,6 +145,7 @@ def inputs_from_row(
         fever_attributed_to_other_cause=bool(a.fever_attributed_to_other_cause),
         masking_drug_name=masking_drug_name,
         masking_drug_given_at=masking_drug_given_at,
+        masking_drug_checked=masking_drug_checked,
         hypotension=a.hypotension,
         systolic_bp=a.systolic_bp,
         vasopressors=tuple(Vasopressor(v) for v in (a.vasopressors or [])),
@@ -372,7 +377,8 @@ def _build_row(
     row.crs_previously_diagnosed = flags.crs_previously_diagnosed
     row.antipyretic_or_anticytokine_given = flags.antipyretic_or_anticytokine_given
     result = grading.grade_assessment(
-        inputs_from_row(row, flags.masking_drug_name, flags.masking_drug_given_at)
+        inputs_from_row(row, flags.masking_drug_name, flags.masking_drug_given_at,
+                        masking_drug_checked=True)
     )
     _apply_grades(row, result)
     return row, result

@@ -155,6 +155,12 @@ def test_masked_note_with_drug_only() -> None:
     assert "fever may be masked by paracetamol" in r.notes
 
 
+def test_no_masked_note_when_the_caller_found_no_drug_in_24_hours() -> None:
+    r = crs(temperature_c=37.0, crs_previously_diagnosed=True,
+            antipyretic_or_anticytokine_given=True, masking_drug_checked=True)
+    assert r.grade == 0 and not any("masked" in n for n in r.notes)
+
+
 def test_no_masked_note_when_febrile() -> None:
     r = crs(
         temperature_c=38.6, crs_previously_diagnosed=True, antipyretic_or_anticytokine_given=True

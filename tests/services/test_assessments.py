@@ -206,6 +206,19 @@ def test_masking_note_names_the_drug(ctx, episode_id, at):
     assert any("dexamethasone" in n for n in row.crs_notes), row.crs_notes
 
 
+def test_no_masking_note_once_the_drug_is_over_24_hours_old(ctx, episode_id, at, fake_clock):
+    """RULES C5: the note is for a drug given in the last 24 h; the waiver (C2) stays."""
+    assessments.record_assessment(ctx, NURSE, episode_id, obs(assessed_at=at(minutes=-50), **CRS1))
+    administrations.record_administration(
+        ctx, NURSE, episode_id, drug="paracetamol", dose=1000, given_at=at(minutes=-40)
+    )
+    fake_clock.advance(hours=25)
+    row = assessments.record_assessment(ctx, NURSE, episode_id, obs(assessed_at=at()))
+    assert _flags(ctx, row.id) == (True, True)  # still waived
+    assert row.crs_grade == 0
+    assert not any("masked" in n for n in row.crs_notes), row.crs_notes
+
+
 # --- amendments and entered in error -----------------------------------------------------
 
 
