@@ -225,8 +225,8 @@ class MainWindow(QMainWindow):
                                    "Ctrl+Shift+D")
         self.ack_action = a("Ac&knowledge alert", self._acknowledge_current, "Ctrl+Shift+K")
         self.resolve_action = a("Resol&ve alert…", self._resolve_current, "",
-                                "Close the open patient's alert with a reason (not the critical-care alert: "
-                                "record the discussion for that one)")
+                                "Close the open patient's alert with a reason (not the "
+                                "critical-care alert: record the discussion for that one)")
         self.export_action = a("&Export trajectories PNG…", self._export_png, "Ctrl+E")
         self.register_action = a("&Register patient…", self._hook("register_patient", False),
                                  "Ctrl+R")
@@ -635,10 +635,12 @@ class MainWindow(QMainWindow):
         # RULES E1: a critical-care alert closes only with its recorded discussion.
         alert = next((a for a in open_alerts if a.kind != "critical_care"), None)
         if alert is None:
-            self.statusBar().showMessage(
+            message = (
                 "The critical-care alert closes when the discussion is recorded: use "
-                "Record critical-care discussion… (Ctrl+Shift+D)." if open_alerts else "No open alert for this patient.",
-                8000)
+                "Record critical-care discussion… (Ctrl+Shift+D)."
+                if open_alerts else "No open alert for this patient."
+            )
+            self.statusBar().showMessage(message, 8000)
             return
         reason = self.ask_reason("Resolve alert", "Why is this alert resolved?")
         if reason is None:

@@ -156,6 +156,7 @@ def already_handled(
     kind: str,
     trigger_grade: int | None,
     assessment: Assessment,
+    *,
     grades: dict[str, int] | None = None,
 ) -> bool:
     """RULES E1 "re-raises if the grade rises again": after an alert was handled (discussion
@@ -285,7 +286,7 @@ def evaluate_assessment_alerts(
 
     def handled(kind: str, grade: int, grades: dict[str, int] | None = None) -> bool:
         return open_alert(session, episode_id, kind) is None and already_handled(
-            session, episode_id, kind, grade, assessment, grades
+            session, episode_id, kind, grade, assessment, grades=grades
         )
 
     when = assessment.assessed_at.astimezone(tz).strftime("%H:%M")
