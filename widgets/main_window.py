@@ -42,6 +42,7 @@ from app.services import alerts as alert_service
 from app.services import ward as ward_service
 from app.ui_settings import UiSettings
 from widgets.alerts_panel import AlertsPanel
+from widgets.assessment_form import uses_capd
 from widgets.grade_chip import grade_text
 from widgets.patient_view import TAB_ASSESSMENT, TAB_TIMELINE, PatientView
 from widgets.trend_grid import TrendGrid
@@ -433,7 +434,26 @@ class MainWindow(QMainWindow):
     def open_episode(self, episode_id: int) -> None:
         self.open_episode_day(episode_id, None)
 
+    def ask_leave_amendment(self) -> bool:
+        """Leaving a patient with an amendment typed: discard it? (a seam tests patch)."""
+        header = self.patient_view.header
+        name = header.name if header else "this patient"
+        box = QMessageBox(
+            QMessageBox.Icon.Question, "Discard the amendment?",
+            f"You are amending an assessment of {name}. Opening another patient discards "
+            "the amendment (the saved assessment is unchanged).",
+            QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel, self)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)  # the safe choice on Enter
+        return box.exec() == QMessageBox.StandardButton.Discard
+
     def open_episode_day(self, episode_id: int, day: int | None) -> None:
+        form = self.patient_view.form
+        leaving = self.patient_view.episode_id not in (None, episode_id)
+        if (leaving and form is not None and form.amend_target is not None
+                and not self.ask_leave_amendment()):
+            self.tabs.setCurrentIndex(TAB_PATIENT)  # back to the amendment, as typed
+            return
+
         def job() -> tuple[EpisodeHeader, Timeline]:
             return (ward_service.episode_header(self.ctx, self.actor, episode_id),
                     ward_service.patient_timeline(self.ctx, self.actor, episode_id))
@@ -443,9 +463,17 @@ class MainWindow(QMainWindow):
 
     def _show_episode(self, loaded: tuple[EpisodeHeader, Timeline]) -> None:
         header, timeline = loaded
-        if self.patient_view.episode_id != header.episode_id:
-            self._keep_draft()
         episode_id = header.episode_id
+        form = self.patient_view.form
+        if (self.patient_view.episode_id == episode_id and form is not None
+                and form.uses_capd == uses_capd(header.age_years, header.developmental_delay)):
+            # The patient already open (from the alerts panel, the board or the trend grid):
+            # keep the form with whatever is typed in it; only the header and timeline move on.
+            self.patient_view.update_header(header)
+            self.patient_view.set_timeline(timeline)
+            self._finish_opening(header)
+            return
+        self._keep_draft()
 
         from app.services import assessments as assessment_service
 
@@ -454,6 +482,9 @@ class MainWindow(QMainWindow):
             return assessment_service.preview_assessment(self.ctx, episode_id, values)
 
         self.patient_view.show_patient(header, timeline, preview, self.drafts.get(episode_id))
+        self._finish_opening(header)
+
+    def _finish_opening(self, header: EpisodeHeader) -> None:
         self.tabs.setTabEnabled(TAB_PATIENT, True)
         self.tabs.setTabText(TAB_PATIENT, f"Patient: {header.name}")
         self.tabs.setCurrentIndex(TAB_PATIENT)
@@ -562,14 +593,16 @@ class MainWindow(QMainWindow):
         dialog.open()
         return dialog
 
-    def acknowledge(self, alert: AlertRow) -> None:
+    def acknowledge(self, alert: AlertRow, patient: str | None = None) -> None:
         def job() -> AlertRow:
             return alert_service.acknowledge_alert(
                 self.ctx, self.actor, alert.id, expected_version=alert.version)
 
         def done(_row: AlertRow) -> None:
-            self.statusBar().showMessage(
-                "Alert acknowledged — the discussion is still to be recorded.", 10000)
+            whom = f" for {patient}" if patient else ""
+            pending = (" — the discussion with critical care is still to be recorded"
+                       if alert.kind == "critical_care" else "")
+            self.statusBar().showMessage(f"Alert acknowledged{whom}{pending}.", 10000)
             self._after_write()
 
         def failed(error: BaseException) -> None:
@@ -582,27 +615,48 @@ class MainWindow(QMainWindow):
 
         self.executor.submit(job, done, failed)
 
-    def _open_critical_alert(self) -> AlertRow | None:
-        header = self.patient_view.header
-        if header is None:
+    def _current_patient_alerts(self) -> tuple[str, tuple[AlertRow, ...]] | None:
+        """(patient name, open alerts) of the patient the alert shortcuts act on: the same
+        patient as every other patient action (`current_episode_id`): the open patient on
+        the patient tab, the highlighted row on the board."""
+        episode_id = self.current_episode_id()
+        if episode_id is None:
             return None
-        return next((a for a in header.open_alerts if a.kind == "critical_care"), None)
+        header = self.patient_view.header
+        if header is not None and header.episode_id == episode_id:
+            return header.name, header.open_alerts
+        number = self.board.model.row_for_episode(episode_id)
+        if number is None:
+            return None
+        row = self.board.model.row_at(number)
+        return row.patient_name, row.open_alerts
+
+    def _open_critical_alert(self) -> AlertRow | None:
+        current = self._current_patient_alerts()
+        if current is None:
+            return None
+        return next((a for a in current[1] if a.kind == "critical_care"), None)
 
     def _discussion_current(self) -> None:
+        current = self._current_patient_alerts()
         alert = self._open_critical_alert()
-        if alert is None:
-            self.statusBar().showMessage("No open critical-care alert for this patient.", 5000)
+        if current is None or alert is None:
+            name = f" for {current[0]}" if current else ""
+            self.statusBar().showMessage(f"No open critical-care alert{name}.", 5000)
             return
         self.record_discussion_for(alert)
 
     def _acknowledge_current(self) -> None:
-        header = self.patient_view.header
-        alert = self._open_critical_alert() or (
-            next(iter(header.open_alerts), None) if header else None)
-        if alert is None:
-            self.statusBar().showMessage("No open alert for this patient.", 5000)
+        current = self._current_patient_alerts()
+        if current is None:
+            self.statusBar().showMessage("Open or select a patient first.", 5000)
             return
-        self.acknowledge(alert)
+        name, open_alerts = current
+        alert = self._open_critical_alert() or next(iter(open_alerts), None)
+        if alert is None:
+            self.statusBar().showMessage(f"No open alert for {name}.", 5000)
+            return
+        self.acknowledge(alert, patient=name)
 
     def amend(self, row: AssessmentRow) -> None:
         form = self.patient_view.form
@@ -630,8 +684,8 @@ class MainWindow(QMainWindow):
         )
 
     def _resolve_current(self) -> None:
-        header = self.patient_view.header
-        open_alerts = header.open_alerts if header else ()
+        current = self._current_patient_alerts()
+        open_alerts = current[1] if current else ()
         # RULES E1: a critical-care alert closes only with its recorded discussion.
         alert = next((a for a in open_alerts if a.kind != "critical_care"), None)
         if alert is None:
