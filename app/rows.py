@@ -151,6 +151,8 @@ class AssessmentRow:
     alerts: tuple[AlertRow, ...] = ()
     # True when an idempotency key matched an already-stored row (double submit).
     already_stored: bool = False
+    # CRS observations not recorded that could raise crs_grade (grading.crs_missing).
+    crs_missing: tuple[str, ...] = ()
 
     @property
     def is_current(self) -> bool:
@@ -168,8 +170,15 @@ class AssessmentRow:
         return f"≥ {self.icans_grade}" if self.icans_missing else str(self.icans_grade)
 
     @property
+    def crs_at_least(self) -> bool:
+        """Observations not recorded make the CRS grade a lower bound (README "Design")."""
+        return bool(self.crs_missing)
+
+    @property
     def crs_display(self) -> str:
-        return "—" if self.crs_grade is None else str(self.crs_grade)
+        if self.crs_grade is None:
+            return "—"
+        return f"≥ {self.crs_grade}" if self.crs_missing else str(self.crs_grade)
 
 
 @dataclass(frozen=True)
@@ -258,6 +267,7 @@ class WardRow:
     tocilizumab: Any | None  # app.services.tocilizumab.TocilizumabStatus, when available
     nursing_note: str
     version: int
+    crs_at_least: bool = False  # the last set left out observations that could raise CRS
 
     @property
     def alert_kinds(self) -> tuple[str, ...]:
@@ -285,6 +295,7 @@ class TimelineDay:
     icans_at_least: bool  # the day's max rests on an incomplete ICANS assessment
     administrations: tuple[AdministrationRow, ...]
     alerts: tuple[AlertRow, ...]  # alerts raised that day
+    crs_at_least: bool = False  # ... on a CRS assessment with observations not recorded
 
     @property
     def current_assessments(self) -> tuple[AssessmentRow, ...]:

@@ -306,3 +306,26 @@ def grade_crs(i: AssessmentInputs, present: bool | None = None) -> CrsResult | N
             "grade (RULES C6)"
         )
     return new_crs(grade, tuple(reasons), tuple(notes))
+
+
+# Not a RULES.md rule: RULES I8's principle ("a domain not assessed is NOT normal") applied
+# to CRS, where RULES is silent (README "Design"). The grade stays the C1-C5 grade; this
+# says when it is only a lower bound, so the ward shows "CRS ≥ N", never a silent 0.
+def crs_missing(i: AssessmentInputs) -> tuple[str, ...]:
+    """The CRS observations not recorded that could raise this set's grade: temperature
+    (fever decides 0 or ≥ 1) always; hypotension and the oxygen device once they can count,
+    that is with fever, with the C2 waiver, or when the temperature is unknown."""
+    t = i.temperature_c
+    fever = (
+        t is not None and tenths(t) >= FEVER_TENTHS and not i.fever_attributed_to_other_cause
+    )
+    waived = i.crs_previously_diagnosed and i.antipyretic_or_anticytokine_given
+    counts = t is None or fever or waived
+    missing: list[str] = []
+    if t is None:
+        missing.append("temperature")
+    if counts and i.hypotension is None and not i.vasopressors:
+        missing.append("hypotension")
+    if counts and i.oxygen_device is None:
+        missing.append("oxygen device")
+    return tuple(missing)

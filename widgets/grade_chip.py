@@ -1,7 +1,8 @@
 """Grade chips: the number AND a word, with colour only as a third cue (STYLE.md).
 
 "CRS 2 · moderate", "ICANS ≥ 2 · moderate" (RULES I8: a lower bound while domains are
-missing), "CRS — · not assessed". The text functions are pure so the board, the trend
+missing; for CRS while observations that could raise it are not recorded, README "Design"),
+"CRS ≥ 0 · incomplete", "CRS — · not assessed". The text functions are pure so the board, the trend
 grid and the preview share one wording.
 """
 
@@ -52,12 +53,16 @@ def grade_number(grade: int | None, at_least: bool = False) -> str:
 
 
 def grade_text(syndrome: str, grade: int | None, at_least: bool = False) -> str:
-    """"CRS 2 · moderate"; "ICANS ≥ 1 · mild" while ICANS domains are missing."""
-    return f"{syndrome} {grade_number(grade, at_least)} · {grade_word(grade)}"
+    """"CRS 2 · moderate"; "ICANS ≥ 1 · mild" while ICANS domains are missing; a lower
+    bound of 0 says "incomplete", never "none"."""
+    word = "incomplete" if at_least and grade == 0 else grade_word(grade)
+    return f"{syndrome} {grade_number(grade, at_least)} · {word}"
 
 
-def grade_colours(grade: int | None) -> tuple[QColor, QColor]:
-    background, foreground = _GRADE_COLOURS.get(grade, _GRADE_COLOURS[None])
+def grade_colours(grade: int | None, at_least: bool = False) -> tuple[QColor, QColor]:
+    """A lower bound of 0 is not the all-clear green: it gets the neutral colours."""
+    shown = None if at_least and grade == 0 else grade
+    background, foreground = _GRADE_COLOURS.get(shown, _GRADE_COLOURS[None])
     return QColor(background), QColor(foreground)
 
 
@@ -83,7 +88,7 @@ class GradeChip(QLabel):
         self.set_grade(None)
 
     def set_grade(self, grade: int | None, at_least: bool = False) -> None:
-        self._apply(grade_text(self.syndrome, grade, at_least), *grade_colours(grade))
+        self._apply(grade_text(self.syndrome, grade, at_least), *grade_colours(grade, at_least))
 
     def set_incomplete(self) -> None:
         """A scale part-entered: not gradable yet, but not "not assessed" either."""

@@ -84,8 +84,12 @@ class Snapshot:
 
 def saved_summary(row: AssessmentRow, tz: Any) -> str:
     word = "Already saved" if row.already_stored else "Saved"
-    return (f"{word}: {format_local(row.assessed_at, tz)} — {grade_text('CRS', row.crs_grade)}, "
+    crs = grade_text("CRS", row.crs_grade, row.crs_at_least)
+    text = (f"{word}: {format_local(row.assessed_at, tz)} — {crs}, "
             f"{grade_text('ICANS', row.icans_grade, row.icans_at_least)}")
+    if row.crs_missing:  # say what would complete it, not just "≥"
+        text += f" (CRS: {', '.join(row.crs_missing)} not recorded)"
+    return text
 
 
 class MainWindow(QMainWindow):

@@ -121,7 +121,7 @@ class TimelineView(QWidget):
         )
         item = QTreeWidgetItem([
             day_label(day),
-            "max " + grade_text("CRS", day.crs_max),
+            "max " + grade_text("CRS", day.crs_max, day.crs_at_least),
             "max " + grade_text("ICANS", day.icans_max, day.icans_at_least),
             "", "", f"Given: {drugs}" if drugs else "",
             f"{len(day.current_assessments)} assessments",
@@ -131,8 +131,9 @@ class TimelineView(QWidget):
         font.setBold(True)
         for column in range(len(HEADERS)):
             item.setFont(column, font)
-        for column, grade in ((1, day.crs_max), (2, day.icans_max)):
-            background, foreground = grade_colours(grade)
+        for column, grade, at_least in ((1, day.crs_max, day.crs_at_least),
+                                        (2, day.icans_max, day.icans_at_least)):
+            background, foreground = grade_colours(grade, at_least)
             item.setBackground(column, background)
             item.setForeground(column, foreground)
         rows = {row.id: row for row in day.assessments}
@@ -153,7 +154,7 @@ class TimelineView(QWidget):
     def _assessment_item(self, row: AssessmentRow) -> QTreeWidgetItem:
         item = QTreeWidgetItem([
             format_local(row.assessed_at, self.tz)[-5:],
-            grade_text("CRS", row.crs_grade),
+            grade_text("CRS", row.crs_grade, row.crs_at_least),
             grade_text("ICANS", row.icans_grade, row.icans_at_least),
             news2_text(row.news2_total, row.news2_risk),
             tool_text(row),

@@ -67,7 +67,7 @@ def max_text(grade: int | None, day: int | None) -> str:
 
 
 def crs_text(row: WardRow) -> str:
-    now = grade_text("CRS", row.crs_grade)
+    now = grade_text("CRS", row.crs_grade, row.crs_at_least)
     peak = max_text(row.max_crs_grade, row.max_crs_day)
     return f"{now}\n{peak}" if peak else now
 
@@ -128,11 +128,13 @@ class WardBoardModel(RowTableModel[WardRow]):
             Column("CRS now / max", crs_text,
                    sort=lambda r: (r.crs_grade if r.crs_grade is not None else -1,
                                    r.max_crs_grade or 0),
-                   colours=lambda r: grade_colours(r.crs_grade), bold=lambda r: True),
+                   colours=lambda r: grade_colours(r.crs_grade, r.crs_at_least),
+                   bold=lambda r: True),
             Column("ICANS now / max", icans_text,
                    sort=lambda r: (r.icans_grade if r.icans_grade is not None else -1,
                                    r.max_icans_grade or 0),
-                   colours=lambda r: grade_colours(r.icans_grade), bold=lambda r: True),
+                   colours=lambda r: grade_colours(r.icans_grade, r.icans_at_least),
+                   bold=lambda r: True),
             Column("NEWS2", lambda r: news2_text(r.news2_total, r.news2_risk), sort=_news2_sort,
                    colours=lambda r: news2_colours(r.news2_risk)),
             Column("Last assessed", lambda r: board_time(r.last_assessed_at, self.tz),

@@ -321,7 +321,7 @@ def layout_handover(
             Paragraph(escape(row.bed) or "—", BIG),
             _patient_cell(row),
             _product_cell(row, printed_at, tz),
-            _grade_cell(row.crs_grade, False, row.max_crs_grade, row.max_crs_day),
+            _grade_cell(row.crs_grade, row.crs_at_least, row.max_crs_grade, row.max_crs_day),
             _grade_cell(row.icans_grade, row.icans_at_least, row.max_icans_grade,
                         row.max_icans_day),
             _trend(patient, printed_at),

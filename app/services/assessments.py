@@ -35,7 +35,14 @@ from app.services.alerts import (
     settle_overdue,
     to_alert_row,
 )
-from app.services.history import age_on, derive_waiver_flags, load_episode, load_patient
+from app.services.history import (
+    CRS_COMPLETENESS_COLUMNS,
+    age_on,
+    crs_missing_of,
+    derive_waiver_flags,
+    load_episode,
+    load_patient,
+)
 from app.services.idempotency import stored_by_other_submit, submitted_row
 from app.validation import (
     ObservationCheck,
@@ -247,6 +254,8 @@ def to_assessment_row(
         version_ids=version_ids or (a.id,),
         alerts=alerts,
         already_stored=already_stored,
+        crs_missing=() if a.crs_grade is None else crs_missing_of(
+            *(getattr(a, column.key) for column in CRS_COMPLETENESS_COLUMNS)),
     )
 
 

@@ -117,6 +117,40 @@ def last_change(session: Session, row: Patient | Episode | Alert) -> tuple[str, 
     return (row.updated_by or "another user"), (row.updated_at or row.created_at)
 
 
+# --- a stored set's CRS completeness (README "Design": CRS ≥ N) -------------------------
+
+# The columns `crs_missing_of` reads, in its argument order.
+CRS_COMPLETENESS_COLUMNS = (
+    Assessment.temperature_c, Assessment.fever_attributed_to_other_cause,
+    Assessment.hypotension, Assessment.vasopressors, Assessment.oxygen_device,
+    Assessment.crs_previously_diagnosed, Assessment.antipyretic_or_anticytokine_given,
+)
+
+
+def crs_missing_of(  # noqa: PLR0917 - the stored columns, in CRS_COMPLETENESS_COLUMNS order
+    temperature_c: float | None,
+    fever_attributed_to_other_cause: bool | None,
+    hypotension: bool | None,
+    vasopressors: list[str] | None,
+    oxygen_device: str | None,
+    crs_previously_diagnosed: bool | None,
+    antipyretic_or_anticytokine_given: bool | None,
+) -> tuple[str, ...]:
+    """grading.crs_missing for a stored assessment (only the fields it reads)."""
+    from grading import AssessmentInputs, crs_missing
+    from grading.inputs import OxygenDevice, Vasopressor
+
+    return crs_missing(AssessmentInputs(
+        temperature_c=temperature_c,
+        fever_attributed_to_other_cause=bool(fever_attributed_to_other_cause),
+        hypotension=hypotension,
+        vasopressors=tuple(Vasopressor(v) for v in vasopressors or ()),
+        oxygen_device=None if oxygen_device is None else OxygenDevice(oxygen_device),
+        crs_previously_diagnosed=bool(crs_previously_diagnosed),
+        antipyretic_or_anticytokine_given=bool(antipyretic_or_anticytokine_given),
+    ))
+
+
 # --- the episode's history as RULES C2/C5 need it ---------------------------------------
 
 

@@ -47,9 +47,11 @@ from app.services.alerts import (
 )
 from app.services.history import (
     CORTICOSTEROIDS,
+    CRS_COMPLETENESS_COLUMNS,
     Course,
     GradePoint,
     course_of,
+    crs_missing_of,
     day_maxima,
     load_episode,
     load_patient,
@@ -172,17 +174,17 @@ def list_ward(ctx: AppContext, actor: Actor, ward: str | None = None) -> list[Wa
             for e in episodes
         }
         last_ids = [s.last.id for s in scans.values() if s.last is not None]
-        at_least = set()
-        if last_ids:  # RULES I8 "≥ N" of the current grade: only the last rows' JSON
-            at_least = {
-                i
-                for i, missing in session.execute(
-                    select(Assessment.id, Assessment.icans_missing).where(
-                        Assessment.id.in_(last_ids)
-                    )
-                )
-                if missing
-            }
+        at_least: set[int] = set()
+        crs_at_least: set[int] = set()
+        if last_ids:  # RULES I8 "≥ N" of the current grades: only the last rows' columns
+            for i, missing, *crs_columns in session.execute(
+                select(Assessment.id, Assessment.icans_missing, *CRS_COMPLETENESS_COLUMNS)
+                .where(Assessment.id.in_(last_ids))
+            ):
+                if missing:
+                    at_least.add(i)
+                if crs_missing_of(*crs_columns):
+                    crs_at_least.add(i)
         alerts = open_alerts_for(session, ids, now)
         tocilizumab = _tocilizumab_status(session, episodes, now)
 
@@ -225,6 +227,7 @@ def list_ward(ctx: AppContext, actor: Actor, ward: str | None = None) -> list[Wa
                 tocilizumab=tocilizumab.get(episode.id),
                 nursing_note=episode.nursing_note,
                 version=episode.version,
+                crs_at_least=last is not None and last.id in crs_at_least,
             )
         )
     rows.sort(key=lambda r: (_bed_key(r.bed), r.patient_name))
@@ -409,6 +412,9 @@ def patient_timeline(ctx: AppContext, actor: Actor, episode_id: int) -> Timeline
                 icans_at_least=any(r.icans_missing and r.icans_grade == icans_max for r in icans),
                 administrations=tuple(by_day_d.get(d, ())),
                 alerts=tuple(by_day_alert.get(d, ())),
+                crs_at_least=any(
+                    r.crs_missing and r.crs_grade == max(crs) for r in current if crs
+                ),
             )
         )
     return Timeline(episode_id, episode.infused_at, tuple(days), tuple(alerts))

@@ -368,3 +368,27 @@ def test_suggestion_is_a_note_and_never_sets_hypotension() -> None:
     r = crs(age_years=40, systolic_bp=85, hypotension=None)
     assert any("SBP 85 mmHg is below 90 mmHg" in n for n in r.notes)
     assert not any("SBP" in n for n in crs(systolic_bp=85, hypotension=True).notes)
+
+
+# --- CRS completeness (README "Design": RULES I8's principle applied to CRS) ------------
+
+
+def test_crs_missing_lists_what_could_raise_the_grade() -> None:
+    from grading import crs_missing
+
+    def missing(**kw: Any) -> tuple[str, ...]:
+        return crs_missing(AssessmentInputs(**kw))
+
+    # No fever and no waiver: C5 makes it 0 whatever the rest; only the temperature counts.
+    assert missing(temperature_c=36.8) == ()
+    assert missing(temperature_c=38.4, fever_attributed_to_other_cause=True) == ()
+    # Fever, or the C2 waiver: hypotension and the oxygen device decide the grade.
+    assert missing(temperature_c=38.4) == ("hypotension", "oxygen device")
+    assert missing(temperature_c=36.8, crs_previously_diagnosed=True,
+                   antipyretic_or_anticytokine_given=True) == ("hypotension", "oxygen device")
+    assert missing(temperature_c=38.4, hypotension=False, oxygen_device=Dev.NONE) == ()
+    # A vasopressor answers the hypotension question (C3).
+    assert missing(temperature_c=38.4, vasopressors=(Vp.NOREPINEPHRINE,),
+                   oxygen_device=Dev.NONE) == ()
+    # No temperature: fever unknown, so everything counts.
+    assert missing(hypotension=False) == ("temperature", "oxygen device")

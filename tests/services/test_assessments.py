@@ -219,6 +219,28 @@ def test_no_masking_note_once_the_drug_is_over_24_hours_old(ctx, episode_id, at,
     assert not any("masked" in n for n in row.crs_notes), row.crs_notes
 
 
+def test_a_partial_set_under_the_waiver_is_a_lower_bound_on_the_board(ctx, episode_id, at):
+    """A temperature alone after CRS and a drug (C2 waiver) grades 0 by C5, but the
+    hypotension and oxygen questions are unanswered: the board says "≥ 0", never a clean 0."""
+    assessments.record_assessment(ctx, NURSE, episode_id, obs(assessed_at=at(minutes=-50), **CRS1))
+    administrations.record_administration(
+        ctx, NURSE, episode_id, drug="paracetamol", dose=1000, given_at=at(minutes=-40)
+    )
+    row = assessments.record_assessment(
+        ctx, NURSE, episode_id, {"assessed_at": at(), "temperature_c": 36.8})
+    assert row.crs_grade == 0 and row.crs_missing == ("hypotension", "oxygen device")
+    assert row.crs_display == "≥ 0"
+    (board,) = [r for r in ward.list_ward(ctx, NURSE) if r.episode_id == episode_id]
+    assert board.crs_grade == 0 and board.crs_at_least
+    day = next(d for d in ward.patient_timeline(ctx, NURSE, episode_id).days
+               if any(a.id == row.id for a in d.assessments))
+    assert day.crs_max == 1 and not day.crs_at_least  # the day's max is the complete CRS 1
+    full = assessments.record_assessment(ctx, NURSE, episode_id, obs(assessed_at=at(minutes=1)))
+    assert not full.crs_missing
+    (board,) = [r for r in ward.list_ward(ctx, NURSE) if r.episode_id == episode_id]
+    assert not board.crs_at_least
+
+
 # --- amendments and entered in error -----------------------------------------------------
 
 
