@@ -2,7 +2,10 @@
 
 `values()` gives the keyword arguments of `app.services.alerts.record_discussion`
 (clinician, discussed_at, outcome, detail). The service validates; problems come back
-next to the fields through `show_problems` and the dialog stays open with what was typed.
+through `show_problems`: each one under the field it concerns, in ward words (the
+service's "outcome is transfer, stay_with_plan or declined" means nothing at the bedside),
+listed again in the box at the top, and the keyboard goes to the first field in error in
+the dialog's order. The dialog stays open with everything typed.
 
 Stale edits: when another workstation changed the alert first, `show_error(StaleEdit)`
 shows "Changed by X at T — reload and try again" with a *Reload alert* button; it calls
@@ -19,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QDateTime, QTimeZone
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QButtonGroup,
     QDateTimeEdit,
     QDialog,
@@ -36,12 +40,39 @@ from PySide6.QtWidgets import (
 from app.clock import format_local
 from app.errors import FieldProblem, ServiceError, StaleEdit
 from app.rows import AlertRow
+from widgets.form_dialog import ERROR_STYLE, TOP_ERROR_STYLE, WARNING_PREFIX
 
 OUTCOME_LABELS: dict[str, str] = {
     "transfer": "&Transfer to critical care",
     "stay_with_plan": "&Stay on the ward with a plan",
     "declined": "Transfer &declined (give the reason)",
 }
+
+# The service's field names in the order the dialog shows them: the first one in error
+# gets the keyboard, whatever order the service listed its problems in.
+FIELD_ORDER: tuple[str, ...] = ("clinician", "discussed_at", "outcome", "detail")
+
+# What each problem means at the bedside. The service's own wording names its internal
+# values ("outcome is transfer, stay_with_plan or declined"); the dialog says it in the
+# words of its own labels. `detail` depends on the outcome chosen (see `ward_message`).
+WARD_MESSAGES: dict[str, str] = {
+    "clinician": "Name the critical-care clinician you spoke to",
+    "discussed_at": "The discussion time is in the future — check the date and time",
+    "outcome": ("Choose the outcome: transfer to critical care, stay on the ward with a "
+                "plan, or transfer declined"),
+}
+DETAIL_MESSAGES: dict[str, str] = {
+    "stay_with_plan": "Write the plan for staying on the ward",
+    "declined": "Write the reason the transfer was declined",
+}
+
+
+def ward_message(problem: FieldProblem, outcome: str) -> str:
+    """The problem in ward words; a field the dialog does not know keeps the service's text
+    (it is already written for users, e.g. "alert already resolved by …")."""
+    if problem.field == "detail":
+        return DETAIL_MESSAGES.get(outcome, problem.message[:1].upper() + problem.message[1:])
+    return WARD_MESSAGES.get(problem.field, problem.message[:1].upper() + problem.message[1:])
 
 
 class EscalationDialog(QDialog):
@@ -67,43 +98,14 @@ class EscalationDialog(QDialog):
         self.heading.setWordWrap(True)
         layout.addWidget(self.heading)
         self._show_heading()
-        form = QFormLayout()
-        self.clinician = QLineEdit()
-        self.clinician.setObjectName("clinician")
-        self.clinician.setPlaceholderText("name and grade, e.g. Dr A Patel, ICU registrar")
-        label = QLabel("Critical-care &clinician")
-        label.setBuddy(self.clinician)
-        form.addRow(label, self.clinician)
-        self.discussed_at = QDateTimeEdit()
-        self.discussed_at.setObjectName("discussed_at")
-        self.discussed_at.setDisplayFormat("dd MMM yyyy HH:mm")
-        self.discussed_at.setTimeZone(QTimeZone(tz.key.encode()))
-        self.discussed_at.setDateTime(QDateTime.fromSecsSinceEpoch(int(now.timestamp())))
-        label = QLabel("Discussed &at")
-        label.setBuddy(self.discussed_at)
-        form.addRow(label, self.discussed_at)
-        self.outcome_group = QButtonGroup(self)
-        self.outcome_buttons: dict[str, QRadioButton] = {}
-        outcome_box = QVBoxLayout()
-        for key, text in OUTCOME_LABELS.items():
-            button = QRadioButton(text)
-            button.setObjectName(f"outcome_{key}")
-            self.outcome_group.addButton(button)
-            self.outcome_buttons[key] = button
-            outcome_box.addWidget(button)
-        form.addRow("Outcome", outcome_box)
-        self.detail = QPlainTextEdit()
-        self.detail.setObjectName("detail")
-        self.detail.setTabChangesFocus(True)
-        self.detail.setFixedHeight(70)
-        label = QLabel("&Plan or reason")
-        label.setBuddy(self.detail)
-        form.addRow(label, self.detail)
-        layout.addLayout(form)
+        # The box for what is not a single field's problem (a stale edit, a reload) and
+        # the list of field problems: at the top, where the eye starts (as FormDialog).
         self.problems_label = QLabel()
         self.problems_label.setObjectName("problems")
-        self.problems_label.setStyleSheet("color: #b00020; font-weight: bold;")
+        self.problems_label.setStyleSheet(TOP_ERROR_STYLE)
         self.problems_label.setWordWrap(True)
+        self.problems_label.setAccessibleName("Problems")
+        self.problems_label.setVisible(False)
         layout.addWidget(self.problems_label)
         self.reload_button = QPushButton("Re&load alert")
         self.reload_button.setObjectName("reloadAlert")
@@ -111,6 +113,46 @@ class EscalationDialog(QDialog):
         self.reload_button.clicked.connect(self.reload)
         self.reload_button.setVisible(False)
         layout.addWidget(self.reload_button)
+        form = QFormLayout()
+        # service field -> the error line under its widget, and the widget focused for it
+        self.field_errors: dict[str, QLabel] = {}
+        self.field_widgets: dict[str, QWidget] = {}
+        self.clinician = QLineEdit()
+        self.clinician.setObjectName("clinician")
+        self.clinician.setPlaceholderText("name and grade, e.g. Dr A Patel, ICU registrar")
+        label = QLabel("Critical-care &clinician")
+        label.setBuddy(self.clinician)
+        form.addRow(label, self._with_error_line(self.clinician, "clinician"))
+        self.discussed_at = QDateTimeEdit()
+        self.discussed_at.setObjectName("discussed_at")
+        self.discussed_at.setDisplayFormat("dd MMM yyyy HH:mm")
+        self.discussed_at.setTimeZone(QTimeZone(tz.key.encode()))
+        self.discussed_at.setDateTime(QDateTime.fromSecsSinceEpoch(int(now.timestamp())))
+        label = QLabel("Discussed &at")
+        label.setBuddy(self.discussed_at)
+        form.addRow(label, self._with_error_line(self.discussed_at, "discussed_at"))
+        self.outcome_group = QButtonGroup(self)
+        self.outcome_buttons: dict[str, QRadioButton] = {}
+        outcome_widget = QWidget()
+        outcome_widget.setObjectName("outcome")
+        outcome_box = QVBoxLayout(outcome_widget)
+        outcome_box.setContentsMargins(0, 0, 0, 0)
+        for key, text in OUTCOME_LABELS.items():
+            button = QRadioButton(text)
+            button.setObjectName(f"outcome_{key}")
+            self.outcome_group.addButton(button)
+            self.outcome_buttons[key] = button
+            outcome_box.addWidget(button)
+        form.addRow("Outcome", self._with_error_line(outcome_widget, "outcome"))
+        self.detail = QPlainTextEdit()
+        self.detail.setObjectName("detail")
+        self.detail.setTabChangesFocus(True)
+        self.detail.setFixedHeight(70)
+        label = QLabel("&Plan or reason")
+        label.setBuddy(self.detail)
+        form.addRow(label, self._with_error_line(self.detail, "detail"))
+        layout.addLayout(form)
+        layout.addStretch(1)  # spare height above the buttons, not inside the rows
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -120,6 +162,32 @@ class EscalationDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         self.resize(520, 420)
+
+    def _with_error_line(self, widget: QWidget, field: str) -> QWidget:
+        """The widget with its (hidden) error line beneath, as FormDialog.add_row does."""
+        error = QLabel()
+        error.setObjectName(f"error_{field}")
+        error.setWordWrap(True)
+        error.setStyleSheet(ERROR_STYLE)
+        error.setVisible(False)
+        box = QWidget()
+        column = QVBoxLayout(box)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(2)
+        column.addWidget(widget)
+        column.addWidget(error)
+        column.addStretch(1)  # spare height goes below the error line, never between
+        self.field_errors[field] = error
+        self.field_widgets[field] = widget
+        return box
+
+    def _focus_target(self, field: str) -> QWidget:
+        """The widget that takes the keyboard for a field: for the outcome, the chosen
+        button (or the first), since the group box itself cannot be typed into."""
+        if field == "outcome":
+            checked: QAbstractButton | None = self.outcome_group.checkedButton()
+            return checked or self.outcome_buttons["transfer"]
+        return self.field_widgets[field]
 
     def _show_heading(self) -> None:
         alert = self.alert
@@ -186,17 +254,48 @@ class EscalationDialog(QDialog):
             self.outcome_buttons[outcome].setChecked(True)
         self.detail.setPlainText(detail)
 
+    def clear_problems(self) -> None:
+        self.problems_label.clear()
+        self.problems_label.setVisible(False)
+        for field, label in self.field_errors.items():
+            label.clear()
+            label.setVisible(False)
+            self.field_widgets[field].setAccessibleDescription("")
+
     def show_problems(self, problems: list[FieldProblem] | str) -> None:
+        """A message for the whole dialog (str), or the service's field problems: each
+        under its field in ward words, listed at the top too (read first by a screen
+        reader), and the keyboard on the first field in error in the dialog's order."""
+        self.clear_problems()
         if isinstance(problems, str):
             self.problems_label.setText(problems)
-        else:
-            self.problems_label.setText("\n".join(f"{p.field}: {p.message}" for p in problems))
+            self.problems_label.setVisible(bool(problems))
+            return
+        outcome = self.outcome()
+        summary: list[str] = []
+        for problem in problems:
+            message = ward_message(problem, outcome)
+            summary.append(WARNING_PREFIX + message)
+            label = self.field_errors.get(problem.field)
+            if label is None:  # not one of the dialog's fields: the top box says it
+                continue
+            text = WARNING_PREFIX + message
+            label.setText(f"{label.text()}\n{text}" if label.text() else text)
+            label.setVisible(True)
+            self.field_widgets[problem.field].setAccessibleDescription(label.text())
+        self.problems_label.setText("Not recorded yet:\n" + "\n".join(summary))
+        self.problems_label.setVisible(True)
+        in_error = {p.field for p in problems}
+        first = next((f for f in FIELD_ORDER if f in in_error), None)
+        if first is not None:
+            self._focus_target(first).setFocus()
 
     def accept(self) -> None:
         """With a `submit` callable set, OK saves first and closes only on success."""
         if self.submit is None:
             super().accept()
             return
+        self.clear_problems()  # the answer brings back whatever is still wrong
         self.submit(self.values())
 
     def saved(self) -> None:

@@ -1,0 +1,173 @@
+"""Usability of the dialogs as a ward nurse meets them (usability test findings).
+
+- Critical-care discussion (RULES E1): a refused save says what to do in ward words next
+  to each field and puts the keyboard on the first field to put right; nothing typed is lost.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QLabel
+
+from app.clock import WARD_TZ
+from app.context import AppContext
+from app.errors import FieldProblem, ServiceError
+from app.rows import AlertRow
+from app.services import alerts as alert_service
+from app.services import assessments
+from tests.fakes import FakeClock
+from tests.gui_dialogs.conftest import NURSE, active_episode, press, show, type_text
+from widgets.escalation_dialog import EscalationDialog
+
+ICANS2: dict[str, Any] = {
+    "temperature_c": 37.0, "heart_rate": 80, "systolic_bp": 120, "diastolic_bp": 70,
+    "respiratory_rate": 16, "spo2_percent": 97, "oxygen_device": "none", "acvpu": "alert",
+    "ice_items": {"orientation": 2, "naming": 2, "following_commands": 1, "writing": 0,
+                  "attention": 0},  # ICE 5 -> ICANS 2 -> critical-care alert (RULES E1)
+    "consciousness": "awakens_spontaneously", "seizure": "none", "motor_weakness": "none",
+    "cerebral_edema": "none",
+}
+
+# The service's words for its own values: a nurse should never have to read them.
+DEVELOPER_TERMS = ("stay_with_plan", "clinician: ", "outcome is transfer", "detail: ",
+                   "discussed_at")
+
+
+# --- critical-care discussion -------------------------------------------------------------
+
+
+def _critical_alert(ctx: AppContext) -> AlertRow:
+    episode_id = active_episode(ctx)
+    row = assessments.record_assessment(ctx, NURSE, episode_id,
+                                        dict(ICANS2, assessed_at=ctx.clock()))
+    return next(a for a in row.alerts if a.kind == "critical_care")
+
+
+def _discussion_dialog(qtbot: Any, ctx: AppContext) -> tuple[EscalationDialog, list[AlertRow]]:
+    """The dialog bound as the main window binds it: save through the service, errors back
+    into the dialog."""
+    alert = _critical_alert(ctx)
+    dialog = EscalationDialog(alert, "SMITH, Anna · NHS 999 000 0018", now=ctx.clock(),
+                              tz=ctx.tz)
+    saved: list[AlertRow] = []
+
+    def submit(values: dict[str, Any]) -> None:
+        try:
+            saved.append(alert_service.record_discussion(
+                ctx, NURSE, dialog.alert.id, expected_version=dialog.alert.version, **values))
+        except ServiceError as error:
+            dialog.show_error(error)
+            return
+        dialog.saved()
+
+    dialog.submit = submit
+    dialog.resize(520, 600)  # taller than needed: spare height must not part error and field
+    show(qtbot, dialog)
+    dialog.clinician.setFocus()
+    return dialog, saved
+
+
+def _visible_text(dialog: EscalationDialog) -> str:
+    return "\n".join(label.text() for label in dialog.findChildren(QLabel) if label.isVisible())
+
+
+def _just_below(dialog: EscalationDialog, field: str) -> bool:
+    """The error line sits directly under its field's widget (not at the dialog's foot)."""
+    widget, error = dialog.field_widgets[field], dialog.field_errors[field]
+    widget_bottom = widget.mapTo(dialog, widget.rect().bottomLeft()).y()
+    error_top = error.mapTo(dialog, error.rect().topLeft()).y()
+    return 0 <= error_top - widget_bottom <= 8
+
+
+def test_empty_discussion_says_what_to_do_next_to_each_field(
+    qtbot: Any, dctx: AppContext
+) -> None:
+    dialog, saved = _discussion_dialog(qtbot, dctx)
+    press(qtbot, Qt.Key.Key_Return)  # Enter in the empty clinician box
+
+    assert dialog.isVisible() and saved == []
+    clinician = dialog.field_errors["clinician"]
+    outcome = dialog.field_errors["outcome"]
+    assert clinician.isVisible() and outcome.isVisible()
+    assert "Name the critical-care clinician you spoke to" in clinician.text()
+    assert ("Choose the outcome: transfer to critical care, stay on the ward with a plan, "
+            "or transfer declined") in outcome.text()
+    assert _just_below(dialog, "clinician") and _just_below(dialog, "outcome")
+    # Marked with a sign and words, not colour alone; read out with the field.
+    assert clinician.text().startswith("⚠")
+    assert "Name the critical-care clinician" in dialog.clinician.accessibleDescription()
+    text = _visible_text(dialog)
+    assert not any(term in text for term in DEVELOPER_TERMS), text
+    assert not dialog.field_errors["detail"].isVisible()  # no outcome yet: no plan asked
+    assert QApplication.focusWidget() is dialog.clinician
+
+
+def test_declined_without_reason_puts_the_keyboard_in_the_reason_box(
+    qtbot: Any, dctx: AppContext
+) -> None:
+    dialog, saved = _discussion_dialog(qtbot, dctx)
+    type_text(qtbot, "Dr A Patel, ICU registrar")
+    dialog.outcome_buttons["declined"].setChecked(True)
+    dialog.clinician.setFocus()  # Enter pressed from the clinician box, as a nurse would
+    press(qtbot, Qt.Key.Key_Return)
+
+    assert dialog.isVisible() and saved == []
+    assert "Write the reason the transfer was declined" in dialog.field_errors["detail"].text()
+    assert _just_below(dialog, "detail")
+    assert not dialog.field_errors["clinician"].isVisible()
+    assert QApplication.focusWidget() is dialog.detail  # not the clinician field
+    # Nothing typed is lost.
+    assert dialog.values()["clinician"] == "Dr A Patel, ICU registrar"
+    assert dialog.values()["outcome"] == "declined"
+
+    type_text(qtbot, "ICU full; reviewed by ICU consultant, re-refer if GCS falls")
+    dialog.accept()
+    assert not dialog.isVisible()
+    assert saved and saved[0].discussion_outcome == "declined"
+
+
+def test_missing_outcome_puts_the_keyboard_on_the_outcome_choice(
+    qtbot: Any, dctx: AppContext
+) -> None:
+    dialog, _saved = _discussion_dialog(qtbot, dctx)
+    type_text(qtbot, "Dr A Patel")
+    dialog.detail.setPlainText("review 18:00")
+    press(qtbot, Qt.Key.Key_Return)
+
+    assert dialog.field_errors["outcome"].isVisible()
+    assert not dialog.field_errors["clinician"].isVisible()
+    assert QApplication.focusWidget() is dialog.outcome_buttons["transfer"]
+    assert dialog.values()["detail"] == "review 18:00"
+
+
+def test_errors_clear_once_put_right(qtbot: Any, dctx: AppContext) -> None:
+    dialog, _saved = _discussion_dialog(qtbot, dctx)
+    press(qtbot, Qt.Key.Key_Return)
+    assert dialog.field_errors["clinician"].isVisible()
+    type_text(qtbot, "Dr A Patel")  # the keyboard is already in the clinician box
+    dialog.outcome_buttons["stay_with_plan"].setChecked(True)
+    dialog.accept()
+    assert not dialog.field_errors["clinician"].isVisible()
+    assert not dialog.field_errors["outcome"].isVisible()
+    assert "Write the plan for staying on the ward" in dialog.field_errors["detail"].text()
+    assert QApplication.focusWidget() is dialog.detail
+
+
+@pytest.mark.parametrize("field", ["clinician", "discussed_at", "outcome", "detail"])
+def test_every_service_field_has_a_place_in_the_dialog(qtbot: Any, field: str) -> None:
+    now = FakeClock()()
+    alert = AlertRow(
+        id=1, episode_id=1, kind="critical_care", status="raised", trigger_grade=2,
+        message="ICANS grade 2", raised_at=now, raised_by_assessment_id=None, due_at=None,
+        deadline_passed=False, acknowledged_at=None, acknowledged_by=None,
+        acknowledged_role=None, resolved_at=None, resolved_by=None, resolved_reason=None,
+        discussion_clinician=None, discussion_at=None, discussion_outcome=None,
+        discussion_detail=None, discussion_recorded_by=None, version=1)
+    dialog = EscalationDialog(alert, "SMITH, Anna", now=now, tz=WARD_TZ)
+    show(qtbot, dialog)
+    dialog.show_problems([FieldProblem(field, "service words")])
+    assert dialog.field_errors[field].isVisible()
+    assert "service words" not in dialog.field_errors[field].text()
