@@ -8,6 +8,7 @@ was given since) and the C5 "fever may be masked" note, and the course summary's
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select, update
@@ -21,7 +22,7 @@ from app.context import AppContext
 from app.errors import FieldProblem, ValidationFailed
 from app.permissions import Action, require
 from app.rows import AdministrationRow
-from app.services.history import KNOWN_DRUGS, drug_category, load_episode
+from app.services.history import FEVER_MASKING_DRUGS, KNOWN_DRUGS, drug_category, load_episode
 from app.services.idempotency import stored_by_other_submit, submitted_row
 from db.models import Administration, Assessment, Episode
 
@@ -183,6 +184,7 @@ def record_administration(
                 settled = _settle_tocilizumab_prompt(session, row, actor, now, ctx.tz)
                 if settled is not None:
                     after["alert_resolved"] = settled
+            _regrade_after_dose(session, ctx, actor, episode, row, now, after, "recorded")
             record_audit(
                 session, actor, now, "record_administration", "administration", row.id,
                 episode_id=episode_id, after=after, reason=reason,
@@ -192,6 +194,28 @@ def record_administration(
         return stored_by_other_submit(
             ctx, idempotency_key, lambda s, key: _by_key(s, key, episode_id, ctx.tz), conflict
         )
+
+
+def _regrade_after_dose(  # noqa: PLR0917 - the write's own context, passed through
+    session: Session,
+    ctx: AppContext,
+    actor: Actor,
+    episode: Episode,
+    dose: Administration,
+    now: datetime,
+    after: dict[str, Any],
+    what: str,
+) -> None:
+    """RULES C2: a fever-masking drug counts for the sets graded after it was given; when
+    one is recorded late (or withdrawn), those sets are graded again in the same
+    transaction (assessments.regrade_later) and the write's audit event lists them."""
+    if dose.drug not in FEVER_MASKING_DRUGS:
+        return
+    from app.services.assessments import audit_with_regrades, regrade_later
+
+    cause = f"{dose.drug} given {format_local(dose.given_at, ctx.tz)} was {what}"
+    audit_with_regrades(after, *regrade_later(
+        session, episode, dose.given_at, cause=cause, actor=actor, now=now, tz=ctx.tz))
 
 
 def _settle_tocilizumab_prompt(
@@ -238,10 +262,13 @@ def mark_administration_in_error(
             raise ValidationFailed(
                 [FieldProblem("status", "this dose is already marked entered in error")]
             )
+        after = snapshot(row, ["id", "status"])
+        episode = load_episode(session, row.episode_id)
+        _regrade_after_dose(session, ctx, actor, episode, row, now, after,
+                            "marked entered in error")
         record_audit(
             session, actor, now, "mark_administration_in_error", "administration", row.id,
-            episode_id=row.episode_id, before=before, after=snapshot(row, ["id", "status"]),
-            reason=reason.strip(),
+            episode_id=row.episode_id, before=before, after=after, reason=reason.strip(),
         )  # fmt: skip
         return to_administration_row(row, load_episode(session, row.episode_id), ctx.tz)
 

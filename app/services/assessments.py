@@ -465,6 +465,78 @@ def _reasons_text(confirmations: Mapping[str, str]) -> str | None:
     return "; ".join(f"{k}: {v}" for k, v in confirmations.items())
 
 
+# --- RULES C2 history changed behind later sets ------------------------------------------
+
+
+def regrade_later(
+    session: Session,
+    episode: Episode,
+    since: datetime,
+    *,
+    cause: str,
+    actor: Actor,
+    now: datetime,
+    tz: ZoneInfo,
+    skip_id: int | None = None,
+) -> tuple[list[dict[str, Any]], list[AlertChange]]:
+    """RULES C2 reads the episode's history: "CRS diagnosed earlier" and "an antipyretic or
+    anti-cytokine drug given since". When that history changes behind sets already graded —
+    a dose recorded late or entered in error, an earlier set recorded late, amended or
+    entered in error — every later current set is graded again, oldest first (each one's
+    grade feeds the next one's waiver). A set whose CRS grade or reasons change is
+    superseded by a re-graded version: the same observations and observer, the new grades,
+    and an amendment reason naming the cause, so the timeline shows what changed and why.
+    Its alerts are evaluated as for any new grade. Returns (audit entries, alert changes)."""
+    later = session.execute(
+        select(Assessment)
+        .where(
+            Assessment.episode_id == episode.id,
+            Assessment.status == "current",
+            Assessment.is_baseline.is_(False),
+            Assessment.assessed_at >= since,
+        )
+        .order_by(Assessment.assessed_at, Assessment.id)
+    ).scalars().all()
+    entries: list[dict[str, Any]] = []
+    changes: list[AlertChange] = []
+    for old in later:
+        if old.id == skip_id:
+            continue
+        typed = {name: getattr(old, name) for name in INPUT_COLUMNS}
+        new, _result = _build_row(
+            session, episode, typed, old.assessed_at, actor=actor, now=now, tz=tz,
+            is_baseline=False, exclude_id=old.id,
+        )  # fmt: skip
+        if (new.crs_grade, list(new.crs_reasons or ())) == (
+            old.crs_grade, list(old.crs_reasons or ())
+        ):
+            continue  # the waiver changed nothing this set's grade rests on
+        _supersede(session, old, "amended", None, tz)
+        new.entered_by = old.entered_by  # the observations are still theirs
+        new.entered_by_user_id = old.entered_by_user_id
+        new.supersedes_id = old.id
+        new.amend_reason = f"re-graded by the system: {cause} (RULES C2)"
+        new.late_entry = old.late_entry
+        new.confirmations = dict(old.confirmations or {})
+        session.add(new)
+        session.flush()
+        entries.append({"assessment": old.id, "re-graded as": new.id,
+                        "crs_grade": [old.crs_grade, new.crs_grade]})
+        changes += _alerts_after(session, new, episode, now, tz)
+    return entries, changes
+
+
+def audit_with_regrades(
+    after: dict[str, Any], entries: list[dict[str, Any]], changes: list[AlertChange]
+) -> dict[str, Any]:
+    """The triggering write's one audit event lists the re-grades it caused."""
+    if entries:
+        after["regraded"] = entries
+    if changes:
+        after.setdefault("alerts", []).extend(c.for_audit() for c in changes)
+    return after
+
+
 # --- use cases --------------------------------------------------------------------------
 
 
@@ -525,6 +597,10 @@ def record_assessment(
             session.add(row)
             session.flush()
             changes = _alerts_after(session, row, episode, now, ctx.tz)
+            regrades = regrade_later(
+                session, episode, assessed_at, actor=actor, now=now, tz=ctx.tz, skip_id=row.id,
+                cause=f"a set of {format_local(assessed_at, ctx.tz)} was recorded late",
+            )  # fmt: skip
             record_audit(
                 session,
                 actor,
@@ -533,7 +609,7 @@ def record_assessment(
                 "assessment",
                 row.id,
                 episode_id=episode_id,
-                after=_audit_after(row, changes),
+                after=audit_with_regrades(_audit_after(row, changes), *regrades),
                 reason=_reasons_text(row.confirmations),
             )
             return to_assessment_row(
@@ -734,6 +810,11 @@ def amend_assessment(
         session.add(row)
         session.flush()
         changes = _alerts_after(session, row, episode, now, ctx.tz)
+        regrades = regrade_later(
+            session, episode, min(original.assessed_at, row.assessed_at), actor=actor, now=now,
+            tz=ctx.tz, skip_id=row.id,
+            cause=f"the set of {format_local(original.assessed_at, ctx.tz)} was amended",
+        )  # fmt: skip
         record_audit(
             session,
             actor,
@@ -743,7 +824,7 @@ def amend_assessment(
             row.id,
             episode_id=episode.id,
             before=before,
-            after=_audit_after(row, changes),
+            after=audit_with_regrades(_audit_after(row, changes), *regrades),
             reason=reason.strip(),
         )
         return to_assessment_row(
@@ -780,6 +861,11 @@ def mark_entered_in_error(
         after = snapshot(a, ["id", "status", "amend_reason"])
         if changes:
             after["alerts"] = [c.for_audit() for c in changes]
+        if not a.is_baseline:
+            audit_with_regrades(after, *regrade_later(
+                session, episode, a.assessed_at, actor=actor, now=now, tz=ctx.tz,
+                cause=f"the set of {format_local(a.assessed_at, ctx.tz)} was entered in error",
+            ))  # fmt: skip
         record_audit(
             session,
             actor,

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import func, select
 
 from app.errors import ConfirmationRequired, PermissionDenied, StaleEdit, ValidationFailed
-from app.services import administrations, assessments, ward
-from db.models import Assessment
+from app.services import administrations, alerts, assessments, ward
+from db.models import Assessment, AuditEvent
 from tests.services.conftest import (
     CRS1,
     CRS2,
@@ -239,6 +239,68 @@ def test_a_partial_set_under_the_waiver_is_a_lower_bound_on_the_board(ctx, episo
     assert not full.crs_missing
     (board,) = [r for r in ward.list_ward(ctx, NURSE) if r.episode_id == episode_id]
     assert not board.crs_at_least
+
+
+# --- RULES C2 history changed behind later sets (assessments.regrade_later) ------------
+
+HYPOXIC_AFEBRILE = {"temperature_c": 37.0, "oxygen_device": "nasal_cannula",
+                    "oxygen_flow_l_min": 2}  # fmt: skip
+LATE = {"assessed_at": "paper chart, entered late"}
+
+
+def _current_crs(ctx, episode_id, assessed_at):
+    day = ward.patient_timeline(ctx, NURSE, episode_id).days
+    return [(a.crs_grade, a.amend_reason) for d in day for a in d.current_assessments
+            if a.assessed_at == assessed_at]
+
+
+def test_a_late_dose_regrades_the_sets_after_it(ctx, episode_id, at, fake_clock):
+    """CRS 1 at 08:00; 12:00 afebrile on 2 L nasal cannula = CRS 0 (no drug known yet); the
+    09:00 paracetamol recorded at 13:10 makes 12:00 CRS 2 (C2 waiver + C4): re-graded, with
+    the reason, and the "consider tocilizumab" prompt is raised."""
+    first, noon = at(hours=-4), at()
+    assessments.record_assessment(ctx, NURSE, episode_id, obs(assessed_at=first, **CRS1),
+                                  confirmations=LATE)  # fmt: skip
+    row = assessments.record_assessment(
+        ctx, NURSE, episode_id, obs(assessed_at=noon, **HYPOXIC_AFEBRILE))
+    assert row.crs_grade == 0
+    fake_clock.advance(hours=1, minutes=10)
+    administrations.record_administration(
+        ctx, NURSE, episode_id, drug="paracetamol", dose=1000, given_at=at(hours=-4, minutes=-10)
+    )
+    ((grade, reason),) = _current_crs(ctx, episode_id, noon)
+    assert grade == 2
+    assert "re-graded by the system: paracetamol given" in reason and "RULES C2" in reason
+    kinds = [a.kind for a in alerts.list_open_alerts(ctx, NURSE, episode_id)]
+    assert "tocilizumab_prompt" in kinds
+    with ctx.database.read() as s:
+        event = s.execute(select(AuditEvent).where(
+            AuditEvent.action == "record_administration")).scalar_one()  # fmt: skip
+        assert event.after["regraded"][0]["crs_grade"] == [0, 2]
+
+
+def test_entering_the_crs_set_in_error_regrades_what_rested_on_it(ctx, episode_id, at,
+                                                                  fake_clock):
+    first, noon = at(hours=-4), at()
+    crs1 = assessments.record_assessment(ctx, NURSE, episode_id,
+                                         obs(assessed_at=first, **CRS1), confirmations=LATE)
+    administrations.record_administration(
+        ctx, NURSE, episode_id, drug="paracetamol", dose=1000, given_at=at(hours=-3))
+    row = assessments.record_assessment(
+        ctx, NURSE, episode_id, obs(assessed_at=noon, **HYPOXIC_AFEBRILE))
+    assert row.crs_grade == 2
+    assessments.mark_entered_in_error(ctx, NURSE, crs1.id, reason="wrong patient")
+    ((grade, reason),) = _current_crs(ctx, episode_id, noon)
+    assert grade == 0, "no CRS diagnosed any more: fever is required again (C2)"
+    assert "entered in error" in reason
+
+
+def test_nothing_is_regraded_when_the_grade_does_not_change(ctx, episode_id, at, fake_clock):
+    row = assessments.record_assessment(ctx, NURSE, episode_id, obs(assessed_at=at(), **CRS2))
+    fake_clock.advance(minutes=20)
+    administrations.record_administration(
+        ctx, NURSE, episode_id, drug="paracetamol", dose=1000, given_at=at(minutes=-10))
+    assert assessments.get_assessment(ctx, NURSE, row.id).status == "current"
 
 
 # --- amendments and entered in error -----------------------------------------------------
