@@ -1,9 +1,12 @@
 """The persistent alert banner of the patient view (RULES E1).
 
 An open critical-care alert cannot be closed from here: the only ways on are "Record
-discussion…" (clinician, time, outcome: resolves it) and "Acknowledge" (seen, discussion
-pending: it stays). Other open alerts are listed as text. Colour is a second cue only:
-every line starts with a word ("CRITICAL-CARE", "Acknowledged by …").
+discussion…" (clinician, time, outcome: resolves it) and "Acknowledge — discussion
+pending" (seen, it stays). Other open alerts are listed as text. When the banner's alert is
+of another kind (say a tocilizumab resupply) the button is a plain "Acknowledge": RULES E1's
+discussion belongs to the critical-care alert only, and acknowledging any alert only
+records that it was seen (app.services.alerts.acknowledge_alert). Colour is a second cue
+only: every line starts with a word ("CRITICAL-CARE", "Acknowledged by …").
 
 When another workstation changed the alert first (StaleEdit), `show_conflict(message)`
 puts the message ("Changed by X at T — reload and try again") in the banner with a
@@ -22,6 +25,17 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLay
 from app.clock import WARD_TZ, format_local
 from app.rows import AlertRow
 
+ACKNOWLEDGE_SHORTCUT = "Ctrl+Shift+K"
+
+
+def acknowledge_texts(alert: AlertRow) -> tuple[str, str]:
+    """(button text, accessible name) for acknowledging this alert: "discussion pending"
+    only where a discussion is what closes it (RULES E1, critical care)."""
+    if alert.kind == "critical_care":
+        return (f"Acknowledge — discussion pending ({ACKNOWLEDGE_SHORTCUT})",
+                "Acknowledge alert, discussion pending")
+    return f"Acknowledge ({ACKNOWLEDGE_SHORTCUT})", f"Acknowledge alert: {alert.title}"
+
 
 def alert_age(alert: AlertRow, now: datetime) -> str:
     minutes = max(int((now - alert.raised_at).total_seconds() // 60), 0)
@@ -35,8 +49,11 @@ def alert_age(alert: AlertRow, now: datetime) -> str:
 
 def alert_state_text(alert: AlertRow, tz: ZoneInfo = WARD_TZ) -> str:
     if alert.status == "acknowledged":
-        return (f"Acknowledged by {alert.acknowledged_by} at "
-                f"{format_local(alert.acknowledged_at, tz)} — discussion still to be recorded")
+        seen = (f"Acknowledged by {alert.acknowledged_by} at "
+                f"{format_local(alert.acknowledged_at, tz)}")
+        # Only a critical-care alert waits for a discussion (RULES E1).
+        return seen + (" — discussion still to be recorded"
+                       if alert.kind == "critical_care" else "")
     if alert.status == "resolved":
         return f"Resolved by {alert.resolved_by}: {alert.resolved_reason}"
     return "Not yet acknowledged"
@@ -83,9 +100,9 @@ class AlertBanner(QFrame):
         self.discussion_button.setObjectName("recordDiscussion")
         self.discussion_button.setAccessibleName("Record critical-care discussion")
         self.discussion_button.clicked.connect(self._discussion)
-        self.acknowledge_button = QPushButton("Acknowledge — discussion pending (Ctrl+Shift+K)")
+        self.acknowledge_button = QPushButton(f"Acknowledge ({ACKNOWLEDGE_SHORTCUT})")
         self.acknowledge_button.setObjectName("acknowledgeAlert")
-        self.acknowledge_button.setAccessibleName("Acknowledge alert, discussion pending")
+        self.acknowledge_button.setAccessibleName("Acknowledge alert")  # set per alert
         self.acknowledge_button.clicked.connect(self._acknowledge)
         layout.addWidget(self.discussion_button)
         layout.addWidget(self.acknowledge_button)
@@ -123,6 +140,10 @@ class AlertBanner(QFrame):
         self.detail.setText("\n".join(lines))
         self.setToolTip("\n".join(f"{a.title}: {a.message}" for a in self.alerts))
         self.discussion_button.setVisible(self.critical is not None)
+        # The button acknowledges `first` (see _acknowledge): its words fit that alert.
+        text, accessible = acknowledge_texts(first)
+        self.acknowledge_button.setText(text)
+        self.acknowledge_button.setAccessibleName(accessible)
         self.acknowledge_button.setVisible(first.status == "raised")
         self.setAccessibleName(f"{prefix}: {first.message}")
         self.setVisible(True)

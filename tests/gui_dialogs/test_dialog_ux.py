@@ -2,6 +2,8 @@
 
 - Critical-care discussion (RULES E1): a refused save says what to do in ward words next
   to each field and puts the keyboard on the first field to put right; nothing typed is lost.
+- Alert banner: only the critical-care alert waits for a discussion; acknowledging any
+  other kind (a tocilizumab resupply, NEWS2, overdue) is a plain "Acknowledge".
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from app.services import alerts as alert_service
 from app.services import assessments
 from tests.fakes import FakeClock
 from tests.gui_dialogs.conftest import NURSE, active_episode, press, show, type_text
+from widgets.alert_banner import AlertBanner, alert_state_text
 from widgets.escalation_dialog import EscalationDialog
 
 ICANS2: dict[str, Any] = {
@@ -34,6 +37,21 @@ ICANS2: dict[str, Any] = {
 # The service's words for its own values: a nurse should never have to read them.
 DEVELOPER_TERMS = ("stay_with_plan", "clinician: ", "outcome is transfer", "detail: ",
                    "discussed_at")
+
+
+NOW = FakeClock()()
+
+
+def _alert(kind: str, *, alert_id: int = 1, **changes: Any) -> AlertRow:
+    fields: dict[str, Any] = dict(  # noqa: C408 (keywords read as the row fields)
+        id=alert_id, episode_id=1, kind=kind, status="raised", trigger_grade=2,
+        message=f"{kind} message", raised_at=NOW, raised_by_assessment_id=None, due_at=None,
+        deadline_passed=False, acknowledged_at=None, acknowledged_by=None,
+        acknowledged_role=None, resolved_at=None, resolved_by=None, resolved_reason=None,
+        discussion_clinician=None, discussion_at=None, discussion_outcome=None,
+        discussion_detail=None, discussion_recorded_by=None, version=1)
+    fields.update(changes)
+    return AlertRow(**fields)
 
 
 # --- critical-care discussion -------------------------------------------------------------
@@ -158,16 +176,59 @@ def test_errors_clear_once_put_right(qtbot: Any, dctx: AppContext) -> None:
 
 @pytest.mark.parametrize("field", ["clinician", "discussed_at", "outcome", "detail"])
 def test_every_service_field_has_a_place_in_the_dialog(qtbot: Any, field: str) -> None:
-    now = FakeClock()()
-    alert = AlertRow(
-        id=1, episode_id=1, kind="critical_care", status="raised", trigger_grade=2,
-        message="ICANS grade 2", raised_at=now, raised_by_assessment_id=None, due_at=None,
-        deadline_passed=False, acknowledged_at=None, acknowledged_by=None,
-        acknowledged_role=None, resolved_at=None, resolved_by=None, resolved_reason=None,
-        discussion_clinician=None, discussion_at=None, discussion_outcome=None,
-        discussion_detail=None, discussion_recorded_by=None, version=1)
-    dialog = EscalationDialog(alert, "SMITH, Anna", now=now, tz=WARD_TZ)
+    dialog = EscalationDialog(_alert("critical_care"), "SMITH, Anna", now=NOW, tz=WARD_TZ)
     show(qtbot, dialog)
     dialog.show_problems([FieldProblem(field, "service words")])
     assert dialog.field_errors[field].isVisible()
     assert "service words" not in dialog.field_errors[field].text()
+
+
+# --- alert banner -------------------------------------------------------------------------
+
+
+def _banner(qtbot: Any, *alerts: AlertRow) -> AlertBanner:
+    banner = AlertBanner(WARD_TZ)
+    qtbot.addWidget(banner)
+    banner.set_alerts(alerts, NOW)
+    banner.show()
+    return banner
+
+
+def test_critical_care_alert_is_acknowledged_with_the_discussion_pending(qtbot: Any) -> None:
+    banner = _banner(qtbot, _alert("critical_care"), _alert("tocilizumab_resupply", alert_id=2))
+    assert banner.acknowledge_button.isVisible()
+    assert banner.acknowledge_button.text() == (
+        "Acknowledge — discussion pending (Ctrl+Shift+K)")
+    assert "discussion pending" in banner.acknowledge_button.accessibleName()
+
+
+@pytest.mark.parametrize(
+    "kind", ["tocilizumab_resupply", "tocilizumab_prompt", "news2_urgent", "news2_emergency",
+             "overdue"])
+def test_other_alerts_get_a_plain_acknowledge(qtbot: Any, kind: str) -> None:
+    banner = _banner(qtbot, _alert(kind))
+    button = banner.acknowledge_button
+    assert button.isVisible()
+    assert button.text() == "Acknowledge (Ctrl+Shift+K)"
+    assert "discussion" not in button.accessibleName().lower()
+    assert not banner.discussion_button.isVisible()  # no discussion to record either
+    with qtbot.waitSignal(banner.acknowledge_requested, timeout=1000) as signal:
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert signal.args[0].kind == kind  # it acknowledges the alert it names
+
+
+def test_button_words_follow_the_alert_when_the_critical_one_closes(qtbot: Any) -> None:
+    resupply = _alert("tocilizumab_resupply", alert_id=2)
+    banner = _banner(qtbot, _alert("critical_care"), resupply)
+    assert "discussion pending" in banner.acknowledge_button.text()
+    banner.set_alerts((resupply,), NOW)  # the discussion was recorded: the alert closed
+    assert banner.acknowledge_button.text() == "Acknowledge (Ctrl+Shift+K)"
+
+
+def test_acknowledged_state_mentions_a_discussion_only_for_critical_care() -> None:
+    seen = {"status": "acknowledged", "acknowledged_at": NOW, "acknowledged_by": "nurse.jones",
+            "acknowledged_role": "nurse"}
+    resupply = alert_state_text(_alert("tocilizumab_resupply", **seen), WARD_TZ)
+    critical = alert_state_text(_alert("critical_care", **seen), WARD_TZ)
+    assert resupply == "Acknowledged by nurse.jones at 10 Mar 2026 10:00"
+    assert critical.endswith("— discussion still to be recorded")
