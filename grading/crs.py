@@ -175,7 +175,9 @@ def _hypotension_suggestion_note(age_years: float | None, sbp: int) -> str:
     threshold = hypotension_threshold(age_years)
     assert threshold is not None
     if age_years is not None and age_years < 10:
-        rule = f"70 + 2 × age = {fmt_number(threshold)} mmHg"
+        # One decimal: the engine compares the exact value, the nurse reads a blood pressure.
+        rule = (f"70 + 2 × age ({fmt_number(round(age_years, 1))} y) = "
+                f"{fmt_number(round(threshold, 1))} mmHg")
     else:
         rule = "90 mmHg"
     return (

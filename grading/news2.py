@@ -29,6 +29,11 @@ REQUIRED_INPUTS = (
     "acvpu",
     "temperature_c",
 )
+# The same parameters as the chart names them: the reason is read by nurses on screen.
+_CHART_NAMES = (
+    "respiratory rate", "SpO2", "air or oxygen", "systolic BP", "heart rate", "ACVPU",
+    "temperature",
+)
 
 
 def respiratory_rate_score(rate: int) -> int:
@@ -128,8 +133,8 @@ def score_news2(i: AssessmentInputs) -> tuple[News2Result | None, str | None]:
         return None, "NEWS2 not scored: age not recorded (NEWS2 is for age 16 and over, RULES N1)"
     if age < NEWS2_FROM_AGE:
         return None, (
-            f"NEWS2 not scored: age {fmt_number(age)} is under 16 (NEWS2 is for age 16 and "
-            "over, RULES N1)"
+            f"NEWS2 not scored: age {fmt_number(round(age, 1))} is under 16 (NEWS2 is for age "
+            "16 and over, RULES N1)"
         )
     rr = i.respiratory_rate
     spo2 = i.spo2_percent
@@ -142,7 +147,7 @@ def score_news2(i: AssessmentInputs) -> tuple[News2Result | None, str | None]:
         acvpu is None or temp is None
     ):
         values = (rr, spo2, device, sbp, hr, acvpu, temp)
-        absent = ", ".join(k for k, v in zip(REQUIRED_INPUTS, values, strict=True) if v is None)
+        absent = ", ".join(k for k, v in zip(_CHART_NAMES, values, strict=True) if v is None)
         return None, f"NEWS2 not scored: missing {absent} (a missing parameter is never scored 0)"
 
     on_oxygen = device is not OxygenDevice.NONE

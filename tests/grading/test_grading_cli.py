@@ -74,7 +74,7 @@ def test_a_scale_is_graded_when_the_line_holds_any_of_its_keys() -> None:
     status, out, _ = run_cli("\n".join(json.dumps(x) for x in lines).encode())
     by_id = {o["case_id"]: o for o in out}
     assert by_id["sbp"]["crs"]["grade"] == 0
-    assert "below 70 + 2 × age = 80 mmHg" in by_id["sbp"]["crs"]["notes"][0]
+    assert "below 70 + 2 × age (5 y) = 80 mmHg" in by_id["sbp"]["crs"]["notes"][0]
     assert by_id["waiver-false"]["crs"]["grade"] == 0 and by_id["waiver-false"]["icans"] is None
     assert by_id["loc-false"]["icans"] is not None and by_id["loc-false"]["crs"] is None
     assert by_id["items"]["error"].startswith("line 4: ice_items: unknown key")

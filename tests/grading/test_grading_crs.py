@@ -78,7 +78,7 @@ def test_systolic_bp_alone_is_a_crs_input_for_the_c7_suggestion() -> None:
     """RULES §6 lists systolic_bp with the CRS keys; C7 reads it."""
     r = grade_crs(AssessmentInputs(age_years=5, systolic_bp=75))
     assert r is not None and r.grade == 0
-    assert r.notes and "below 70 + 2 × age = 80 mmHg" in r.notes[0]
+    assert r.notes and "below 70 + 2 × age (5 y) = 80 mmHg" in r.notes[0]
 
 
 def test_the_caller_may_say_which_scales_a_line_held() -> None:
@@ -364,7 +364,7 @@ def test_hypotension_suggestion_thresholds(
 def test_suggestion_is_a_note_and_never_sets_hypotension() -> None:
     r = crs(age_years=5, systolic_bp=75, hypotension=False)
     assert r.grade == 1
-    assert any("70 + 2 × age = 80 mmHg" in n for n in r.notes)
+    assert any("70 + 2 × age (5 y) = 80 mmHg" in n for n in r.notes)
     r = crs(age_years=40, systolic_bp=85, hypotension=None)
     assert any("SBP 85 mmHg is below 90 mmHg" in n for n in r.notes)
     assert not any("SBP" in n for n in crs(systolic_bp=85, hypotension=True).notes)

@@ -142,14 +142,14 @@ def test_no_age_is_null_with_reason() -> None:
 
 @pytest.mark.parametrize(
     ("key", "name"),
-    [("respiratory_rate", "respiratory_rate"), ("spo2_percent", "spo2_percent"),
-     ("oxygen_device", "oxygen_device"), ("systolic_bp", "systolic_bp"),
-     ("heart_rate", "heart_rate"), ("acvpu", "acvpu"), ("temperature_c", "temperature_c")],
+    [("respiratory_rate", "respiratory rate"), ("spo2_percent", "SpO2"),
+     ("oxygen_device", "air or oxygen"), ("systolic_bp", "systolic BP"),
+     ("heart_rate", "heart rate"), ("acvpu", "ACVPU"), ("temperature_c", "temperature")],
 )
 def test_missing_parameter_is_null_naming_it(key: str, name: str) -> None:
     result, why = score_news2(AssessmentInputs(**{**BASE, key: None}))
     assert result is None
-    assert why is not None and name in why and "never scored 0" in why
+    assert why is not None and f"missing {name} (" in why and "never scored 0" in why
 
 
 def test_subscores_are_read_only() -> None:
