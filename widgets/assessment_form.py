@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 from PySide6.QtCore import QDateTime, QRegularExpression, QSize, Qt, QTimeZone, Signal
 from PySide6.QtGui import QKeyEvent, QRegularExpressionValidator
 from PySide6.QtWidgets import (
+    QApplication,
     QCheckBox,
     QComboBox,
     QDateTimeEdit,
@@ -1014,7 +1015,13 @@ class AssessmentForm(QWidget):
         # Line edits, combo boxes, check boxes and the time field ignore Enter and Esc,
         # so those keys arrive here wherever the focus is in the form.
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            self.request_save()
+            # Outside a dialog a push button ignores Enter, so it lands here too: Enter on
+            # a focused button is that button (Cancel must never save), in a field it saves.
+            focused = QApplication.focusWidget()
+            if isinstance(focused, QPushButton) and self.isAncestorOf(focused):
+                focused.click()
+            else:
+                self.request_save()
             event.accept()
             return
         if event.key() == Qt.Key.Key_Escape:
