@@ -376,6 +376,8 @@ class AssessmentForm(QWidget):
         self.idempotency_key = uuid.uuid4().hex
         self.amend_target: Any = None  # the AssessmentRow being amended, if any
         self.preview_panel: Any = None  # set by the owner (PreviewPanel)
+        # "SMITH, Anna (NHS 999 000 0018)", set by the owner: questions name the patient.
+        self.patient_label = ""
         self.error_labels: dict[str, QLabel] = {}
         self._tab_chain: list[QWidget] = []
         self._build()
@@ -997,12 +999,23 @@ class AssessmentForm(QWidget):
             return dialog.reasons()
         return None
 
+    def discard_box(self) -> QMessageBox:
+        """The question Esc asks when values are typed. "Keep editing" is the default and
+        the escape button: Esc then Enter (or Esc twice) must never lose a typed set."""
+        who = f" for {self.patient_label}" if self.patient_label else ""
+        box = QMessageBox(
+            QMessageBox.Icon.Question, "Discard observations?",
+            f"Discard the observations typed so far{who}? They have not been saved.",
+            QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.No, self)
+        keep = box.button(QMessageBox.StandardButton.No)
+        keep.setText("Keep editing")
+        box.setDefaultButton(keep)
+        box.setEscapeButton(keep)
+        return box
+
     def confirm_discard(self) -> bool:
         """Esc with typed values asks first (a seam tests patch)."""
-        answer = QMessageBox.question(
-            self, "Discard observations?", "Discard the observations typed so far?",
-        )
-        return answer == QMessageBox.StandardButton.Yes
+        return self.discard_box().exec() == QMessageBox.StandardButton.Discard
 
     def request_cancel(self) -> None:
         if self.is_dirty() and not self.confirm_discard():

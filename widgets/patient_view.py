@@ -40,6 +40,16 @@ TAB_TRAJECTORIES = 2
 PREVIEW_MAX_WIDTH = 360  # px: reasons wrap; the rest of the page goes to the form
 
 
+def patient_label(header: EpisodeHeader) -> str:
+    """"SMITH, Anna (NHS 999 000 0018)": how the form's questions name the patient (the
+    hospital number when there is no NHS number, SAFETY.md "shown with name")."""
+    if header.nhs_number:
+        return f"{header.name} (NHS {header.nhs_number})"
+    if header.hospital_number:
+        return f"{header.name} (hospital no. {header.hospital_number})"
+    return header.name
+
+
 class PatientView(QWidget):
     save_requested = Signal(dict, dict, str)
 
@@ -116,6 +126,7 @@ class PatientView(QWidget):
             preview=preview,
         )
         form.preview_panel = self.preview
+        form.patient_label = patient_label(header)
         form.save_requested.connect(self.save_requested)
         old = self.form if self.form is not None else self._form_placeholder
         if old is not None:
@@ -147,6 +158,8 @@ class PatientView(QWidget):
 
     def update_header(self, header: EpisodeHeader) -> None:
         self.header = header
+        if self.form is not None:
+            self.form.patient_label = patient_label(header)
         self.identity.set_header(header)
         self.banner.set_alerts(header.open_alerts, self._now())
 
