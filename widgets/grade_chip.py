@@ -2,7 +2,7 @@
 
 "CRS 2 · moderate", "ICANS ≥ 2 · moderate" (RULES I8: a lower bound while domains are
 missing; for CRS while observations that could raise it are not recorded, README "Design"),
-"CRS ≥ 0 · incomplete", "CRS — · not assessed". The text functions are pure so the board, the trend
+"CRS ≥ 0 · partial", "CRS — · not assessed". The text functions are pure so the board, the trend
 grid and the preview share one wording.
 """
 
@@ -54,8 +54,8 @@ def grade_number(grade: int | None, at_least: bool = False) -> str:
 
 def grade_text(syndrome: str, grade: int | None, at_least: bool = False) -> str:
     """"CRS 2 · moderate"; "ICANS ≥ 1 · mild" while ICANS domains are missing; a lower
-    bound of 0 says "incomplete", never "none"."""
-    word = "incomplete" if at_least and grade == 0 else grade_word(grade)
+    bound of 0 says "partial" (part of the set recorded), never "none"."""
+    word = "partial" if at_least and grade == 0 else grade_word(grade)
     return f"{syndrome} {grade_number(grade, at_least)} · {word}"
 
 

@@ -82,6 +82,16 @@ class Snapshot:
     trend: list[TrendRow] | None
 
 
+# What the status bar says after a dialog saved (the dialog itself has closed).
+HOOK_DONE = {
+    "register_patient": "Patient registered",
+    "record_administration": "Drug given recorded",
+    "record_discharge": "Discharge recorded",
+    "record_death": "Death recorded",
+    "record_infusion": "CAR-T infusion recorded",
+}
+
+
 def saved_summary(row: AssessmentRow, tz: Any) -> str:
     word = "Already saved" if row.already_stored else "Saved"
     crs = grade_text("CRS", row.crs_grade, row.crs_at_least)
@@ -191,20 +201,34 @@ class MainWindow(QMainWindow):
         self.addAction(action)
         return action
 
+    def _patient_name(self, episode_id: int) -> str:
+        header = self.patient_view.header
+        if header is not None and header.episode_id == episode_id:
+            return header.name
+        number = self.board.model.row_for_episode(episode_id)
+        return self.board.model.row_at(number).patient_name if number is not None else ""
+
     def _hook(self, name: str, needs_patient: bool) -> Callable[[], None]:
+        done = HOOK_DONE.get(name)
+
         def call() -> None:
             hook = getattr(self.dialogs, name, None)
             if hook is None:
                 return
+            whom = ""
             if needs_patient:
                 episode_id = self.current_episode_id()
                 if episode_id is None:
                     self.statusBar().showMessage("Open or select a patient first.", 5000)
                     return
                 changed = hook(self, episode_id)
+                whom = self._patient_name(episode_id)
             else:
                 changed = hook(self)
             if changed:
+                if done:  # a visible confirmation that the write happened, and for whom
+                    self.statusBar().showMessage(f"{done}{' for ' + whom if whom else ''}.",
+                                                 10000)
                 self.refresh()
 
         return call

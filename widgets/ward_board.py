@@ -9,6 +9,7 @@ colour. Enter or double-click emits `open_episode`.
 from __future__ import annotations
 
 from datetime import datetime
+from html import escape
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
@@ -66,16 +67,29 @@ def max_text(grade: int | None, day: int | None) -> str:
     return f"max {grade} ({'D+' if day >= 0 else 'D'}{day})"
 
 
+def _board_grade(syndrome: str, grade: int | None, at_least: bool) -> str:
+    # "CRS not assessed" rather than "CRS — · not assessed": the board cell has two lines
+    # (now, max) and no width to spare.
+    return f"{syndrome} not assessed" if grade is None else grade_text(syndrome, grade, at_least)
+
+
 def crs_text(row: WardRow) -> str:
-    now = grade_text("CRS", row.crs_grade, row.crs_at_least)
+    now = _board_grade("CRS", row.crs_grade, row.crs_at_least)
     peak = max_text(row.max_crs_grade, row.max_crs_day)
     return f"{now}\n{peak}" if peak else now
 
 
 def icans_text(row: WardRow) -> str:
-    now = grade_text("ICANS", row.icans_grade, row.icans_at_least)
+    now = _board_grade("ICANS", row.icans_grade, row.icans_at_least)
     peak = max_text(row.max_icans_grade, row.max_icans_day)
     return f"{now}\n{peak}" if peak else now
+
+
+def grade_tooltip(syndrome: str, at_least: bool) -> str:
+    if not at_least:
+        return ""
+    return (f"{syndrome} is a lower bound (≥): the last set did not record everything that "
+            "could raise it. Open the patient to see what is missing.")
 
 
 def alerts_text(row: WardRow) -> str:
@@ -109,6 +123,27 @@ def tocilizumab_text(row: WardRow) -> str:
     return str(getattr(status, "text", status))
 
 
+def board_news2_text(row: WardRow) -> str:
+    """NEWS2 on the board; with no score, say why: not used under 16 (RULES N1), or the
+    last set left a parameter out (never shown as if it were 0)."""
+    if row.news2_total is not None:
+        return news2_text(row.news2_total, row.news2_risk)
+    if row.last_assessed_at is None:
+        return "NEWS2 —"
+    if row.age_years < 16:
+        return "NEWS2 n/a\nunder 16"
+    return "NEWS2 —\nincomplete set"
+
+
+def board_news2_tooltip(row: WardRow) -> str:
+    if row.news2_total is not None or row.last_assessed_at is None:
+        return board_news2_text(row)
+    if row.age_years < 16:
+        return "NEWS2 is scored from age 16 (RULES N1); follow the paediatric early warning chart"
+    return ("The last set left out a NEWS2 parameter, so no score (a missing parameter is "
+            "never scored 0). Open the patient's timeline to see which.")
+
+
 def _news2_sort(row: WardRow) -> int | None:
     return row.news2_total
 
@@ -129,13 +164,15 @@ class WardBoardModel(RowTableModel[WardRow]):
                    sort=lambda r: (r.crs_grade if r.crs_grade is not None else -1,
                                    r.max_crs_grade or 0),
                    colours=lambda r: grade_colours(r.crs_grade, r.crs_at_least),
+                   tooltip=lambda r: grade_tooltip("CRS", r.crs_at_least),
                    bold=lambda r: True),
             Column("ICANS now / max", icans_text,
                    sort=lambda r: (r.icans_grade if r.icans_grade is not None else -1,
                                    r.max_icans_grade or 0),
                    colours=lambda r: grade_colours(r.icans_grade, r.icans_at_least),
+                   tooltip=lambda r: grade_tooltip("ICANS", r.icans_at_least),
                    bold=lambda r: True),
-            Column("NEWS2", lambda r: news2_text(r.news2_total, r.news2_risk), sort=_news2_sort,
+            Column("NEWS2", board_news2_text, sort=_news2_sort, tooltip=board_news2_tooltip,
                    colours=lambda r: news2_colours(r.news2_risk)),
             Column("Last assessed", lambda r: board_time(r.last_assessed_at, self.tz),
                    sort=lambda r: r.last_assessed_at,
@@ -240,8 +277,11 @@ class WardBoard(QWidget):
         self.filter_edit.setAccessibleName("Filter the ward board")
         label = QLabel("&Filter")
         label.setBuddy(self.filter_edit)
-        self.filter_edit.textChanged.connect(self.proxy.set_query)
+        self.filter_edit.textChanged.connect(self._filter_changed)
+        self.filter_edit.returnPressed.connect(self._filter_entered)
         self.count_label = QLabel()
+        self.count_label.setObjectName("boardCount")
+        self._summary = ""
         top.addWidget(label)
         top.addWidget(self.filter_edit, 1)
         top.addWidget(self.count_label)
@@ -290,8 +330,8 @@ class WardBoard(QWidget):
             COL_PATIENT: fit(plain, "NHS 999 000 0000 · 88 y"),  # a long name wraps
             COL_PRODUCT: fit(plain, *(p.brand for p in iter_products())),
             COL_DAY: fit(plain, "D+100", "infused"),  # "not infused" wraps
-            COL_CRS: fit(bold, "CRS 2 · moderate"),
-            COL_ICANS: fit(bold, "ICANS ≥ 2 · moderate"),
+            COL_CRS: fit(bold, "CRS ≥ 2 · moderate", "CRS ≥ 0 · partial", "CRS not assessed"),
+            COL_ICANS: fit(bold, "ICANS ≥ 2 · moderate", "ICANS not assessed"),
             COL_NEWS2: fit(plain, "NEWS2 4 · low-medium"),
             COL_LAST: fit(plain, "22 Nov 22:22"),
             COL_DUE: fit(bold, "22 Nov 22:22", "OVERDUE since"),
@@ -307,9 +347,43 @@ class WardBoard(QWidget):
         self.model.set_rows(rows)
         overdue = sum(1 for r in rows if r.overdue)
         critical = sum(1 for r in rows if any(a.kind == "critical_care" for a in r.open_alerts))
-        self.count_label.setText(
-            f"{len(rows)} patients · {critical} critical-care alerts · {overdue} overdue"
-        )
+        self._summary = f"{critical} critical-care alerts · {overdue} overdue"
+        self._show_count()
+
+    def _show_count(self) -> None:
+        """The whole ward's counts, and — while a filter hides rows — that it does, so a
+        nurse coming back to the board never takes a filtered list for the ward."""
+        total, shown = self.model.rowCount(), self.proxy.rowCount()
+        query = self.filter_edit.text().strip()
+        if query and shown < total:
+            self.count_label.setText(
+                f"<b>Filtered: {shown} of {total} patients</b> (“{escape(query)}”; Esc or the "
+                f"✕ clears it) · {self._summary}")
+        else:
+            self.count_label.setText(f"{total} patients · {self._summary}")
+
+    def _filter_changed(self, text: str) -> None:
+        self.proxy.set_query(text)
+        self._show_count()
+        # Keep a row current, so Tab then Enter opens a patient with no mouse.
+        if self.proxy.rowCount() and not self.table.currentIndex().isValid():
+            self.table.selectRow(0)
+
+    def _filter_entered(self) -> None:
+        """Enter in the filter: one match opens it; several go to the first of them."""
+        shown = self.proxy.rowCount()
+        if shown == 1:
+            self._open(self.proxy.index(0, 0))
+        elif shown > 1:
+            self.table.selectRow(0)
+            self.table.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Escape and self.filter_edit.text():
+            self.filter_edit.clear()
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
     def selected_episode(self) -> int | None:
         index = self.table.currentIndex()

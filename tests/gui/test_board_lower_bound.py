@@ -44,6 +44,6 @@ def test_temperature_alone_after_crs_and_paracetamol_shows_crs_at_least_0(
     window.refresh()
 
     cell = _crs_cell(window, ward.adult)
-    assert str(cell.data()).startswith("CRS ≥ 0 · incomplete")
+    assert str(cell.data()).startswith("CRS ≥ 0 · partial")
     green, _ = grade_colours(0)
     assert cell.data(Qt.ItemDataRole.BackgroundRole) != green

@@ -91,3 +91,26 @@ def test_resolve_never_closes_the_critical_care_alert(window: Any, ward: Ward) -
     assert [a.status for a in alert_service.list_open_alerts(ctx, NURSE, ward.adult)] == [
         "raised"]
     assert "Record critical-care discussion" in window.statusBar().currentMessage()
+
+
+def test_a_dialog_that_saved_says_so_naming_the_patient(qtbot: Any, gui_ctx: Any,
+                                                        ward: Ward) -> None:
+    from app.executor import SyncExecutor
+    from widgets.main_window import MainWindow
+
+    class Dialogs:
+        calls: list[int] = []
+
+        def record_administration(self, _window: Any, episode_id: int) -> bool:
+            self.calls.append(episode_id)
+            return True  # the dialog saved a dose
+
+    hooks = Dialogs()
+    main = MainWindow(gui_ctx, NURSE, SyncExecutor(), dialogs=hooks, poll_ms=0)
+    qtbot.addWidget(main)
+    main.refresh()
+    main.open_episode(ward.adult)
+    main.drug_action.trigger()
+    assert hooks.calls == [ward.adult]
+    assert main.statusBar().currentMessage() == "Drug given recorded for SMITH, Anna."
+    main.close()

@@ -62,7 +62,7 @@ def test_part_entered_ice_with_other_domains_still_says_incomplete(
     preview = window.patient_view.preview
     pick(form.ice_items["orientation"], 4)
     pick(form.seizure, "none")
-    assert preview.icans_chip.text() == "ICANS ≥ 0 · incomplete"  # graded from the seizure answer
+    assert preview.icans_chip.text() == "ICANS ≥ 0 · partial"  # graded from the seizure answer
     lines = preview.icans_missing.text().splitlines()
     assert lines[0] == (
         "ICE incomplete — 1 of 5 items entered; complete it to grade encephalopathy"
