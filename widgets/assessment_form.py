@@ -379,7 +379,9 @@ class AssessmentForm(QWidget):
         # "SMITH, Anna (NHS 999 000 0018)", set by the owner: questions name the patient.
         self.patient_label = ""
         self.error_labels: dict[str, QLabel] = {}
+        self._error_field: dict[QWidget, str] = {}  # editor -> the field its error is for
         self._tab_chain: list[QWidget] = []
+        self._tab_order: list[QWidget] = []
         self._build()
         self._connect_changes()
         self.clear()
@@ -395,24 +397,32 @@ class AssessmentForm(QWidget):
         return label
 
     def _row(
-        self, form: QFormLayout, text: str, field: str, *editors: QWidget, suffix: str = ""
+        self, form: QFormLayout, text: str, field: str, *editors: QWidget, suffix: str = "",
+        own_error: bool = True,
     ) -> QLabel:
-        """A labelled row: mnemonic label -> first editor, then the field's error message."""
+        """A labelled row: mnemonic label -> first editor; the field's error message goes
+        under the editors, where it can wrap over as many lines as it needs (beside them
+        it was squeezed into a few characters and cut off at 1280 px)."""
         label = QLabel(text)
         label.setBuddy(editors[0])
         container = QWidget()
-        box = QHBoxLayout(container)
-        box.setContentsMargins(0, 0, 0, 0)
+        column = QVBoxLayout(container)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(2)
+        box = QHBoxLayout()
+        column.addLayout(box)
         for editor in editors:
             # Free text (comment, reason) takes the row; capped editors keep their size.
             grows = editor.sizePolicy().horizontalPolicy() == QSizePolicy.Policy.Expanding
             box.addWidget(editor, 1 if grows else 0)
             editor.setAccessibleName(label.text().replace("&", ""))
             self._tab_chain.append(editor)
+            self._error_field[editor] = field
         if suffix:
             box.addWidget(QLabel(suffix))
-        box.addWidget(self._error_label(field), 1)
-        box.addStretch(0)  # while the error is hidden: editors stay left, not centred
+        box.addStretch(1)  # editors stay left, not centred
+        if own_error:  # not for ICE/CAPD items: they share one, under the last item
+            column.addWidget(self._error_label(field))
         form.addRow(label, container)
         return label
 
@@ -504,6 +514,7 @@ class AssessmentForm(QWidget):
         for number, (drug, text) in enumerate(VASOPRESSOR_LABELS.items()):
             box = QCheckBox(text)
             box.setObjectName(f"vasopressor_{drug}")
+            self._error_field[box] = "vasopressors"
             box.setAccessibleName(f"Vasopressor: {box.text()}")
             grid.addWidget(box, number // 2, number % 2)
             self.vasopressors[drug] = box
@@ -549,16 +560,19 @@ class AssessmentForm(QWidget):
             for item, text in CAPD_ITEMS:
                 combo = _combo({a: a.value.capitalize() for a in CAPD_ANSWERS})
                 combo.setObjectName(f"capd_{item.value}")
-                self._row(icans_form, text, "capd_items", combo)
+                self._row(icans_form, text, "capd_items", combo, own_error=False)
                 self.capd_items[item] = combo
             # Error label shared by all items: one message for the scale.
+            icans_form.addRow(self._error_label("capd_items"))
             self.error_labels["capd_score"] = self.error_labels["capd_items"]
         else:
             for name, text, maximum in ICE_ITEMS:
                 combo = _combo({n: str(n) for n in range(maximum + 1)})
                 combo.setObjectName(f"ice_{name}")
-                self._row(icans_form, f"{text} (0–{maximum})", "ice_items", combo)
+                self._row(icans_form, f"{text} (0–{maximum})", "ice_items", combo,
+                          own_error=False)
                 self.ice_items[name] = combo
+            icans_form.addRow(self._error_label("ice_items"))
             self.error_labels["ice_score"] = self.error_labels["ice_items"]
         self.unable = _combo(UNABLE_LABELS, empty="— able to perform")
         self.unable.setObjectName("unable_reason")
@@ -613,6 +627,7 @@ class AssessmentForm(QWidget):
         chain[save_at:save_at] = [self.assessed_at, self.comment]
         for first, second in itertools.pairwise(chain):
             QWidget.setTabOrder(first, second)
+        self._tab_order = chain  # also the order in which problems take the focus
         self._fit_fields_width()
 
     def _fit_fields_width(self) -> None:
@@ -637,6 +652,21 @@ class AssessmentForm(QWidget):
         for box in (*self.vasopressors.values(), self.fever_other_cause, self.loc_other_cause):
             box.toggled.connect(self._on_changed)
         self.assessed_at.dateTimeChanged.connect(self._on_changed)
+        # A field's message goes as soon as that field is edited: a corrected value must
+        # not sit next to the complaint about the old one.
+        for editor, field in self._error_field.items():
+            def clear(*_args: object, field: str = field) -> None:
+                if not self._loading:
+                    self._clear_problem(field)
+
+            if isinstance(editor, QLineEdit):
+                editor.textChanged.connect(clear)
+            elif isinstance(editor, QComboBox):
+                editor.currentIndexChanged.connect(clear)
+            elif isinstance(editor, QCheckBox):
+                editor.toggled.connect(clear)
+            elif isinstance(editor, QDateTimeEdit):
+                editor.dateTimeChanged.connect(clear)
 
     # --- state ----------------------------------------------------------------------------
     def clear(self) -> None:
@@ -894,10 +924,16 @@ class AssessmentForm(QWidget):
         self.general_error.clear()
         self.general_error.setVisible(False)
 
+    def _clear_problem(self, field: str) -> None:
+        label = self.error_labels.get(field)
+        if label is not None:
+            label.clear()
+            label.setVisible(False)
+
     def show_problems(self, problems: list[FieldProblem]) -> None:
         self.clear_problems()
         general: list[str] = []
-        first: QWidget | None = None
+        wrong: list[QWidget] = []
         for problem in problems:
             label = self.error_labels.get(problem.field)
             message = problem.message
@@ -909,11 +945,16 @@ class AssessmentForm(QWidget):
                 continue
             label.setText((label.text() + "\n" if label.text() else "") + message)
             label.setVisible(True)
-            if first is None:
-                first = self._editor_for(problem.field)
+            editor = self._editor_for(problem.field)
+            if editor is not None:
+                wrong.append(editor)
         if general:
             self.general_error.setText("\n".join(general))
             self.general_error.setVisible(True)
+        # The focus goes to the first wrong field down the form (the tab order), not to
+        # the first problem in the order the service happened to check them.
+        in_order = [w for w in self._tab_order if w in wrong]
+        first = in_order[0] if in_order else (wrong[0] if wrong else None)
         if first is not None:
             first.setFocus()
             self.fields_area.ensureWidgetVisible(first)  # scrolled to, not only focused

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QWidget
 
 from tests.gui.conftest import Ward
 from tests.gui.test_assessment_entry import open_patient, saved_assessments
@@ -102,3 +102,74 @@ def test_esc_then_enter_keeps_editing_and_the_question_names_the_patient(
     qtbot.keyClick(form.temperature, Qt.Key.Key_Escape)
     assert answer.texts and form.temperature.text() == "", "Discard still discards"
     assert "Cancelled" in form.status.text()
+
+
+# --- 3. Validation messages: whole, gone once corrected, focus on the topmost ------------------
+def clipped_labels(form: QWidget) -> list[str]:
+    """Visible labels of the form that are cut off: a wrapping label shorter than its text
+    needs at its width, or a one-line label narrower than its text."""
+    cut: list[str] = []
+    for label in form.findChildren(QLabel):
+        if not label.isVisible() or not label.text():
+            continue
+        if label.wordWrap():
+            if label.height() < label.heightForWidth(label.width()):
+                cut.append(label.text())
+        elif label.width() < label.sizeHint().width():
+            cut.append(label.text())
+    return cut
+
+
+def type_rejected_set(qtbot: Any, form: Any) -> None:
+    """Impossible temperature, swapped blood pressure, impossible SpO2 and heart rate."""
+    qtbot.keyClicks(form.temperature, "45.5")
+    qtbot.keyClicks(form.heart_rate, "400")
+    qtbot.keyClicks(form.systolic, "60")
+    qtbot.keyClicks(form.diastolic, "80")
+    qtbot.keyClicks(form.spo2, "30")
+    qtbot.keyClick(form.spo2, Qt.Key.Key_Return)
+
+
+@pytest.mark.parametrize("size", [(1500, 900), (1280, 800)])
+def test_validation_messages_wrap_whole_at_ward_widths(
+    window: Any, qtbot: Any, ward: Ward, size: tuple[int, int]
+) -> None:
+    window.resize(*size)
+    form = open_patient(window, qtbot, ward.adult)
+    type_rejected_set(qtbot, form)
+    qtbot.wait(50)  # nested layouts settle over a few event-loop turns
+    assert saved_assessments(window, ward.adult) == []
+    errors = form.error_labels
+    assert "swapped" in errors["systolic_bp"].text()
+    assert "SpO2 30 %" in errors["spo2_percent"].text()
+    assert "check the reading" in errors["spo2_percent"].text()
+    assert clipped_labels(form) == []
+
+
+def test_a_message_goes_as_soon_as_its_field_is_edited(
+    window: Any, qtbot: Any, ward: Ward
+) -> None:
+    form = open_patient(window, qtbot, ward.adult)
+    type_rejected_set(qtbot, form)
+    errors = form.error_labels
+    assert errors["temperature_c"].isVisible() and errors["systolic_bp"].isVisible()
+    qtbot.keyClick(form.temperature, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(form.temperature, "37.0")
+    assert not errors["temperature_c"].isVisible(), "37.0 is no longer 45.5"
+    assert errors["spo2_percent"].isVisible(), "other fields keep their messages"
+    qtbot.keyClick(form.diastolic, Qt.Key.Key_Backspace)  # 80 -> 8: the pair is edited
+    assert not errors["systolic_bp"].isVisible()
+    assert errors["heart_rate"].isVisible()
+
+
+def test_focus_goes_to_the_first_wrong_field_down_the_form(
+    window: Any, qtbot: Any, ward: Ward
+) -> None:
+    form = open_patient(window, qtbot, ward.adult)
+    type_rejected_set(qtbot, form)
+    assert focused() is form.temperature, "Temperature is the topmost wrong field"
+    # Corrected: the next save puts the focus on the next wrong field down the form.
+    qtbot.keyClick(form.temperature, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(form.temperature, "37.0")
+    qtbot.keyClick(form.temperature, Qt.Key.Key_Return)
+    assert focused() is form.heart_rate
