@@ -7,13 +7,24 @@ It is re-read whenever the dose or time changes. A dose that breaks a limit need
 the reason field appears with the warnings, and a ConfirmationRequired from the service
 (e.g. a dose recorded elsewhere meanwhile) reveals it too. Each dialog has one idempotency
 key, so a double Enter stores one dose.
+
+Tocilizumab is never stored by the first Enter: the dose is pre-filled from the calculator,
+so "T, Enter" would record 640 mg nobody looked at. Save first shows a confirmation in the
+dialog — the patient, the dose, mg/kg and the weight used, the vials, and when it applies
+that this dose uses the patient's last reserved dose — and turns the default button into
+"Yes — record 640 mg tocilizumab": a second Enter records it, Esc (or *Back to the form*)
+returns to the fields. Changing anything the confirmation states withdraws it.
 """
 
 from __future__ import annotations
 
+import html
 import uuid
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -29,10 +40,12 @@ from app.actor import Actor
 from app.clock import format_local
 from app.context import AppContext
 from app.errors import ConfirmationRequired, ServiceError
+from app.rows import EpisodeHeader
 from app.services import administrations as administration_service
 from app.services import tocilizumab as toci_service
 from app.services import ward as ward_service
 from app.services.tocilizumab import DosePreview
+from grading.tocilizumab import MAX_SINGLE_DOSE_MG, vial_combination
 from widgets.form_dialog import (
     ERROR_STYLE,
     WARNING_PREFIX,
@@ -75,6 +88,56 @@ def calculator_lines(preview: DosePreview, tz: Any) -> list[tuple[str, str]]:
     return lines
 
 
+CONFIRM_STYLE = (
+    "QLabel { background: #fff8e1; border: 2px solid #f9a825; padding: 6px; color: #212121; }"
+)
+
+
+def patient_words(header: EpisodeHeader | None) -> str:
+    """Name, NHS number and date of birth (SAFETY.md: positive identification)."""
+    if header is None:
+        return "this patient (identity not loaded)"
+    ident = (f"NHS {header.nhs_number}" if header.nhs_number
+             else f"hospital no. {header.hospital_number or '—'}")
+    return f"{header.name} ({ident}, born {header.date_of_birth:%d %b %Y})"
+
+
+def confirmation_lines(
+    header: EpisodeHeader | None, preview: DosePreview | None, *, dose: float, route: str,
+    given_at: datetime, tz: ZoneInfo,
+) -> list[str]:
+    """What the nurse confirms before a tocilizumab dose is stored (plain text lines)."""
+    lines = [f"Record tocilizumab {dose:g} mg {route} at {format_local(given_at, tz)} "
+             f"for {patient_words(header)}?"]
+    if preview is None:  # the calculator could not run: say so rather than guess
+        lines.append("Dose calculator unavailable: check the dose against the patient's weight.")
+        return lines
+    per_kg = dose / preview.weight_kg
+    if abs(dose - preview.calculated_mg) < 0.05:
+        capped = " (capped at 800 mg)" if preview.capped else ""
+        lines.append(f"Dose: {dose:g} mg = {preview.mg_per_kg:g} mg/kg × "
+                     f"{preview.weight_text}{capped}")
+    else:  # a typed dose: its own mg/kg beside the calculated one
+        lines.append(f"Dose: {dose:g} mg = {per_kg:.1f} mg/kg × {preview.weight_text}; "
+                     f"calculated {preview.calculated_mg:g} mg at {preview.mg_per_kg:g} mg/kg")
+    if dose <= MAX_SINGLE_DOSE_MG:
+        lines.append(f"Vials: {vial_combination(dose).text}")
+    else:  # the warning below says why; a plan for a typing error is no help (and slow)
+        lines.append(f"Vials: not worked out above the {MAX_SINGLE_DOSE_MG:g} mg maximum")
+    if preview.doses_reserved == 1:
+        deadline = (f" by {format_local(preview.resupply_due_at, tz)}"
+                    if preview.resupply_due_at else "")
+        lines.append("⚠ This uses the patient's LAST RESERVED DOSE: pharmacy must reserve "
+                     f"a further dose{deadline} (RULES E6).")
+    elif preview.doses_reserved == 0:
+        lines.append("⚠ No dose is reserved for this patient: the vials come from ward stock.")
+    else:
+        left = preview.doses_reserved - 1
+        lines.append(f"{left} reserved dose{'s' if left != 1 else ''} left after this one.")
+    lines += [f"⚠ {warning}" for warning in preview.warnings]
+    return lines
+
+
 class AdministrationDialog(FormDialog):
     def __init__(
         self,
@@ -91,6 +154,9 @@ class AdministrationDialog(FormDialog):
         self.idempotency_key = uuid.uuid4().hex
         self.preview: DosePreview | None = None
         self.needs_reason = False
+        self.header: EpisodeHeader | None = None
+        # The values the nurse confirmed (tocilizumab); None: not asked, or withdrawn.
+        self.confirmed: dict[str, Any] | None = None
 
         self.identity = IdentityHeader(ctx.tz)
         self.layout_.insertWidget(0, self.identity)
@@ -143,11 +209,31 @@ class AdministrationDialog(FormDialog):
                                          "override_reason", form=self.reason_form)
         self.layout_.addLayout(self.reason_form)
         self.override_reason.textChanged.connect(lambda _t: self._update_save())
+        self.confirmation = named(QLabel(), "confirmation")
+        self.confirmation.setWordWrap(True)
+        self.confirmation.setTextFormat(Qt.TextFormat.RichText)
+        self.confirmation.setStyleSheet(CONFIRM_STYLE)
+        self.confirmation.setAccessibleName("Confirm the tocilizumab dose")
+        self.confirmation.hide()
+        self.layout_.addWidget(self.confirmation)
 
         self.drug.currentIndexChanged.connect(self._drug_changed)
         self.dose.valueChanged.connect(lambda _v: self.refresh_preview())
         self.given_at.dateTimeChanged.connect(lambda _v: self.refresh_preview())
+        # Anything the confirmation states, changed: it no longer describes the dose.
+        for signal in (self.drug.currentIndexChanged, self.dose.valueChanged,
+                       self.unit.currentIndexChanged, self.route.currentIndexChanged,
+                       self.given_at.dateTimeChanged):
+            signal.connect(lambda *_args: self.withdraw_confirmation())
         self.finish_layout(self.use_calculated)
+        # Register Save as the dialog's own default now that it is inside the dialog (the
+        # first setDefault ran before the button box had a parent, so Qt never recorded
+        # it): otherwise, once the keyboard has been on the confirmation's button and
+        # left it, Enter in the fields would press nothing.
+        self.save_button.setDefault(False)
+        self.save_button.setDefault(True)
+        self.save_text = self.save_button.text()
+        self.cancel_text = self.cancel_button.text()
         self._load_header()
         self.setMinimumWidth(640)
         self._drug_changed()
@@ -155,10 +241,11 @@ class AdministrationDialog(FormDialog):
 
     def _load_header(self) -> None:
         try:
-            self.identity.set_header(
-                ward_service.episode_header(self.ctx, self.actor, self.episode_id))
+            self.header = ward_service.episode_header(self.ctx, self.actor, self.episode_id)
         except ServiceError as exc:
             self.set_top_error(str(exc))
+            return
+        self.identity.set_header(self.header)
 
     # --- calculator ------------------------------------------------------------------------
     @property
@@ -227,6 +314,74 @@ class AdministrationDialog(FormDialog):
         self.show_problems(error.problems,
                            "Not saved — this dose breaks a limit; give a reason to proceed.")
         self.override_reason.setFocus()
+
+    # --- confirmation (tocilizumab) ------------------------------------------------------
+    def needs_confirmation(self) -> bool:
+        """A tocilizumab dose the service could store: ask first. A missing dose or a
+        wrong unit goes straight to the service, which says what is wrong."""
+        return (self.is_tocilizumab and self.dose.value() > 0
+                and self.unit.currentData() == "mg")
+
+    def ask_confirmation(self) -> None:
+        values = self.values()
+        lines = confirmation_lines(
+            self.header, self.preview, dose=values["dose"], route=values["route"],
+            given_at=values["given_at"], tz=self.ctx.tz)
+        # The question and every warning in bold: they are what must not be skimmed.
+        self.confirmation.setText("<br>".join(
+            f"<b>{html.escape(line)}</b>" if number == 0 or line.startswith("⚠")
+            else html.escape(line)
+            for number, line in enumerate(lines)))
+        self.confirmation.show()
+        self._fit_height()
+        self.confirmed = values
+        self.save_button.setText(f"&Yes — record {values['dose']:g} mg tocilizumab")
+        self.cancel_button.setText("&Back to the form")
+        self.save_button.setFocus()  # the default button: one more Enter records it
+
+    def _fit_height(self) -> None:
+        """Grow to fit the confirmation at the present width. Word-wrapped labels report
+        their height only for a given width, so the layout would rather squeeze the
+        calculator's lines over one another than grow the window by itself."""
+        needed = self.layout_.totalHeightForWidth(self.width())
+        if needed > self.height():
+            self.resize(self.width(), needed)
+
+    def withdraw_confirmation(self) -> None:
+        if self.confirmed is None:
+            return
+        self.confirmed = None
+        self.confirmation.hide()
+        self.save_button.setText(self.save_text)
+        self.cancel_button.setText(self.cancel_text)
+
+    def accept(self) -> None:
+        if not self.save_button.isEnabled():
+            return
+        if self.needs_confirmation() and self.confirmed != self.values():
+            self.refresh_preview()  # the limits and reservation as they are now
+            if not self.can_save():
+                # A limit broken since the form was filled (a dose recorded elsewhere):
+                # no confirmation of a dose that cannot be stored as it is. The service
+                # refuses it without a reason and names the fields (nothing is stored).
+                self.clear_errors()
+                self.submit()
+                return
+            self.ask_confirmation()
+            return
+        super().accept()
+
+    def reject(self) -> None:
+        """Esc on the confirmation goes back to the fields; Esc on the fields cancels."""
+        if self.confirmed is not None:
+            self.withdraw_confirmation()
+            self.dose.setFocus()
+            return
+        super().reject()
+
+    def show_error(self, error: BaseException) -> None:
+        self.withdraw_confirmation()  # refused: the fields again, with what to put right
+        super().show_error(error)
 
     # --- saving -----------------------------------------------------------------------------
     def values(self) -> dict[str, Any]:

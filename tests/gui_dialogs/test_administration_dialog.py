@@ -25,6 +25,13 @@ def _open(qtbot: Any, ctx: AppContext, episode_id: int) -> AdministrationDialog:
     return dialog
 
 
+def _confirm(qtbot: Any, dialog: AdministrationDialog) -> None:
+    """Tocilizumab: the first Enter only shows the confirmation; the second records."""
+    assert dialog.confirmation.isVisible(), dialog.top_error.text()
+    assert dialog.result() != dialog.DialogCode.Accepted
+    press(qtbot, Qt.Key.Key_Return)
+
+
 def _calc(dialog: AdministrationDialog, label: str) -> str:
     return dialog.calc_values[label].text()
 
@@ -55,6 +62,8 @@ def test_tocilizumab_calculator_shows_dose_for_weight(
     assert not dialog.override_reason.isVisible()
 
     press(qtbot, Qt.Key.Key_Return)
+    assert administrations.list_administrations(dctx, NURSE, episode_id) == []
+    _confirm(qtbot, dialog)
     assert dialog.result() == dialog.DialogCode.Accepted, dialog.top_error.text()
     [row] = administrations.list_administrations(dctx, NURSE, episode_id)
     assert (row.drug, row.dose, row.calculated_dose_mg) == (
@@ -72,6 +81,7 @@ def test_dose_within_8_hours_needs_a_reason(qtbot: Any, dctx: AppContext, fake_c
                        expiry_date=date(2026, 12, 31), location="ward", count=4)
     first = _open(qtbot, dctx, episode_id)
     press(qtbot, Qt.Key.Key_Return)
+    _confirm(qtbot, first)
     assert first.result() == first.DialogCode.Accepted, first.top_error.text()
 
     fake_clock.advance(hours=3)
@@ -87,6 +97,7 @@ def test_dose_within_8_hours_needs_a_reason(qtbot: Any, dctx: AppContext, fake_c
     dialog.override_reason.setFocus()
     type_text(qtbot, "CRS grade 3 despite first dose; Dr Okafor agreed")
     press(qtbot, Qt.Key.Key_Return)
+    _confirm(qtbot, dialog)
     assert dialog.result() == dialog.DialogCode.Accepted, dialog.top_error.text()
     second = administrations.list_administrations(dctx, NURSE, episode_id)[-1]
     assert second.override_reason == "CRS grade 3 despite first dose; Dr Okafor agreed"

@@ -4,10 +4,14 @@
   to each field and puts the keyboard on the first field to put right; nothing typed is lost.
 - Alert banner: only the critical-care alert waits for a discussion; acknowledging any
   other kind (a tocilizumab resupply, NEWS2, overdue) is a plain "Acknowledge".
+- Record drug given: "T, Enter" no longer stores the pre-filled tocilizumab dose; a
+  confirmation names the patient, dose, mg/kg, weight, vials and the last reserved dose,
+  and one more Enter (on a labelled default button) records it.
 """
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
@@ -18,10 +22,20 @@ from app.clock import WARD_TZ
 from app.context import AppContext
 from app.errors import FieldProblem, ServiceError
 from app.rows import AlertRow
+from app.services import administrations, assessments
 from app.services import alerts as alert_service
-from app.services import assessments
+from app.services import tocilizumab as toci
 from tests.fakes import FakeClock
-from tests.gui_dialogs.conftest import NURSE, active_episode, press, show, type_text
+from tests.gui_dialogs.conftest import (
+    NURSE,
+    PHARM,
+    active_episode,
+    focused,
+    press,
+    show,
+    type_text,
+)
+from widgets.administration_dialog import AdministrationDialog
 from widgets.alert_banner import AlertBanner, alert_state_text
 from widgets.escalation_dialog import EscalationDialog
 
@@ -232,3 +246,131 @@ def test_acknowledged_state_mentions_a_discussion_only_for_critical_care() -> No
     critical = alert_state_text(_alert("critical_care", **seen), WARD_TZ)
     assert resupply == "Acknowledged by nurse.jones at 10 Mar 2026 10:00"
     assert critical.endswith("— discussion still to be recorded")
+
+
+# --- record drug given: tocilizumab confirmation --------------------------------------------
+
+
+def _tocilizumab_dialog(qtbot: Any, ctx: AppContext, episode_id: int) -> AdministrationDialog:
+    dialog = AdministrationDialog(ctx, NURSE, episode_id)
+    show(qtbot, dialog)
+    assert focused() is dialog.drug
+    type_text(qtbot, "T")  # Tocilizumab: the calculated dose is pre-filled
+    assert dialog.drug.currentData() == "tocilizumab"
+    return dialog
+
+
+def _stock_and_reserve(ctx: AppContext, episode_id: int, doses: int) -> None:
+    toci.receive_vials(ctx, PHARM, strength_mg=400, batch="B1",
+                       expiry_date=date(2026, 12, 31), location="ward", count=2 * doses)
+    toci.receive_vials(ctx, PHARM, strength_mg=80, batch="B2",
+                       expiry_date=date(2026, 12, 31), location="ward", count=3 * doses)
+    toci.reserve_for_episode(ctx, PHARM, episode_id, doses=doses)
+
+
+def test_t_enter_asks_before_storing_the_prefilled_tocilizumab_dose(
+    qtbot: Any, dctx: AppContext
+) -> None:
+    episode_id = active_episode(dctx, weight=80.0)
+    _stock_and_reserve(dctx, episode_id, doses=1)
+    dialog = _tocilizumab_dialog(qtbot, dctx, episode_id)
+    assert dialog.dose.value() == 640.0
+
+    press(qtbot, Qt.Key.Key_Return)  # Enter in the drug box
+    assert dialog.isVisible()
+    assert administrations.list_administrations(dctx, NURSE, episode_id) == []
+    text = dialog.confirmation.text()
+    assert dialog.confirmation.isVisible()
+    assert "Smith, Anna" in text or "SMITH, Anna" in text
+    assert "NHS 999 000 0018" in text and "born 01 May 1970" in text
+    assert "640 mg" in text and "8 mg/kg" in text and "80 kg" in text
+    assert "1 × 400 mg + 3 × 80 mg" in text
+    assert "LAST RESERVED DOSE" in text  # the one reserved dose is the one being given
+    # One more Enter on a clearly labelled default button, which has the keyboard.
+    assert dialog.save_button.text().replace("&", "") == "Yes — record 640 mg tocilizumab"
+    assert dialog.save_button.isDefault() and focused() is dialog.save_button
+
+    press(qtbot, Qt.Key.Key_Return)
+    assert dialog.result() == dialog.DialogCode.Accepted, dialog.top_error.text()
+    [row] = administrations.list_administrations(dctx, NURSE, episode_id)
+    assert (row.drug, row.dose) == ("tocilizumab", 640.0)
+
+
+def test_confirmation_says_last_reserved_dose_only_when_it_is(
+    qtbot: Any, dctx: AppContext
+) -> None:
+    episode_id = active_episode(dctx, weight=80.0)
+    _stock_and_reserve(dctx, episode_id, doses=2)
+    dialog = _tocilizumab_dialog(qtbot, dctx, episode_id)
+    press(qtbot, Qt.Key.Key_Return)
+    text = dialog.confirmation.text()
+    assert "LAST RESERVED DOSE" not in text
+    assert "1 reserved dose left after this one" in text
+
+
+def test_esc_on_the_confirmation_goes_back_to_the_form(qtbot: Any, dctx: AppContext) -> None:
+    episode_id = active_episode(dctx, weight=80.0)
+    dialog = _tocilizumab_dialog(qtbot, dctx, episode_id)
+    press(qtbot, Qt.Key.Key_Return)
+    assert dialog.confirmation.isVisible()
+    assert dialog.cancel_button.text().replace("&", "") == "Back to the form"
+
+    press(qtbot, Qt.Key.Key_Escape)
+    assert dialog.isVisible() and not dialog.confirmation.isVisible()
+    assert focused() is dialog.dose  # back where the dose can be changed
+    assert dialog.save_button.text().replace("&", "") == "Save dose"
+    assert administrations.list_administrations(dctx, NURSE, episode_id) == []
+    press(qtbot, Qt.Key.Key_Escape)  # on the form, Esc cancels as before
+    assert not dialog.isVisible()
+
+
+def test_changing_the_dose_withdraws_the_confirmation(qtbot: Any, dctx: AppContext) -> None:
+    episode_id = active_episode(dctx, weight=80.0)
+    dialog = _tocilizumab_dialog(qtbot, dctx, episode_id)
+    press(qtbot, Qt.Key.Key_Return)
+    assert "640 mg" in dialog.confirmation.text()
+
+    dialog.dose.setFocus()
+    dialog.dose.selectAll()
+    type_text(qtbot, "600")
+    assert not dialog.confirmation.isVisible()  # it no longer describes the dose
+    press(qtbot, Qt.Key.Key_Return)  # asks again, for what is now typed
+    assert administrations.list_administrations(dctx, NURSE, episode_id) == []
+    text = dialog.confirmation.text()
+    assert "600 mg = 7.5 mg/kg" in text and "calculated 640 mg at 8 mg/kg" in text
+    assert "1 × 400 mg + 1 × 200 mg" in text
+    assert "No dose is reserved for this patient" in text
+    press(qtbot, Qt.Key.Key_Return)
+    [row] = administrations.list_administrations(dctx, NURSE, episode_id)
+    assert row.dose == 600.0
+
+
+def test_other_drugs_store_at_the_first_enter(qtbot: Any, dctx: AppContext) -> None:
+    episode_id = active_episode(dctx)
+    dialog = AdministrationDialog(dctx, NURSE, episode_id)
+    show(qtbot, dialog)
+    type_text(qtbot, "Pa")  # Paracetamol
+    dialog.dose.setFocus()
+    dialog.dose.selectAll()
+    type_text(qtbot, "1000")
+    press(qtbot, Qt.Key.Key_Return)
+    assert dialog.result() == dialog.DialogCode.Accepted, dialog.top_error.text()
+    assert not dialog.confirmation.isVisible()
+
+
+def test_confirmation_of_a_dose_above_the_maximum_keeps_its_warning() -> None:
+    from datetime import UTC, datetime
+
+    from app.services.tocilizumab import DosePreview
+    from grading.tocilizumab import vial_combination
+    from widgets.administration_dialog import confirmation_lines
+
+    preview = DosePreview(
+        episode_id=1, weight_kg=80.0, weight_recorded_on=date(2026, 3, 10), mg_per_kg=8.0,
+        calculated_mg=640.0, capped=False, plan=vial_combination(640.0), doses_reserved=2,
+        warnings=("dose 6400 mg is above the 800 mg maximum",), resupply_due_at=None)
+    lines = confirmation_lines(None, preview, dose=6400.0, route="IV",
+                               given_at=datetime(2026, 3, 10, 10, tzinfo=UTC), tz=WARD_TZ)
+    assert "6400 mg = 80.0 mg/kg" in lines[1]
+    assert lines[2] == "Vials: not worked out above the 800 mg maximum"
+    assert "⚠ dose 6400 mg is above the 800 mg maximum" in lines
