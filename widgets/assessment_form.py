@@ -22,8 +22,16 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QDateTime, QRegularExpression, QSize, Qt, QTimeZone, Signal
-from PySide6.QtGui import QKeyEvent, QRegularExpressionValidator
+from PySide6.QtCore import (
+    QDateTime,
+    QRegularExpression,
+    QSize,
+    Qt,
+    QTimer,
+    QTimeZone,
+    Signal,
+)
+from PySide6.QtGui import QHideEvent, QKeyEvent, QRegularExpressionValidator, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
@@ -69,6 +77,7 @@ from grading.results import GradingResult
 from widgets.models import Column, RowTableModel
 
 NOT_ASSESSED = "— not assessed"
+CLOCK_REFRESH_MS = 15_000  # an untouched "Time assessed" is at most this far behind the clock
 
 OXYGEN_LABELS: dict[str, str] = {
     OxygenDevice.NONE: "Room air",
@@ -372,6 +381,10 @@ class AssessmentForm(QWidget):
         self._preview = preview
         self._loading = False
         self._saving = False
+        # Until the nurse edits "Time assessed" it follows the clock (set to the moment of
+        # saving, and refreshed while the form is shown); once edited it stays as typed.
+        self._time_edited = False
+        self._setting_time = False  # our own updates of the time are not the nurse's edits
         self._confirmations: dict[str, str] = {}
         self.idempotency_key = uuid.uuid4().hex
         self.amend_target: Any = None  # the AssessmentRow being amended, if any
@@ -382,8 +395,11 @@ class AssessmentForm(QWidget):
         self._error_field: dict[QWidget, str] = {}  # editor -> the field its error is for
         self._tab_chain: list[QWidget] = []
         self._tab_order: list[QWidget] = []
+        self.clock_timer = QTimer(self)
+        self.clock_timer.setInterval(CLOCK_REFRESH_MS)
         self._build()
         self._connect_changes()
+        self.clock_timer.timeout.connect(self.follow_clock)
         self.clear()
 
     # --- construction -------------------------------------------------------------------
@@ -397,8 +413,8 @@ class AssessmentForm(QWidget):
         return label
 
     def _row(
-        self, form: QFormLayout, text: str, field: str, *editors: QWidget, suffix: str = "",
-        own_error: bool = True,
+        self, form: QFormLayout, text: str, field: str, *editors: QWidget,
+        suffix: str | QWidget = "", own_error: bool = True,
     ) -> QLabel:
         """A labelled row: mnemonic label -> first editor; the field's error message goes
         under the editors, where it can wrap over as many lines as it needs (beside them
@@ -419,7 +435,7 @@ class AssessmentForm(QWidget):
             self._tab_chain.append(editor)
             self._error_field[editor] = field
         if suffix:
-            box.addWidget(QLabel(suffix))
+            box.addWidget(suffix if isinstance(suffix, QWidget) else QLabel(suffix))
         box.addStretch(1)  # editors stay left, not centred
         if own_error:  # not for ICE/CAPD items: they share one, under the last item
             column.addWidget(self._error_label(field))
@@ -543,7 +559,13 @@ class AssessmentForm(QWidget):
         self.assessed_at.setObjectName("assessed_at")
         self.assessed_at.setDisplayFormat("dd MMM yyyy HH:mm")
         self.assessed_at.setTimeZone(QTimeZone(self._tz.key.encode()))
-        self._row(when_form, "Time a&ssessed", "assessed_at", self.assessed_at)
+        self.time_hint = QLabel()
+        self.time_hint.setObjectName("timeHint")
+        self.time_hint.setToolTip(
+            "Until you change it, the time follows the clock and is set to the moment you "
+            "save. Once you change it, it is kept as typed.")
+        self._row(when_form, "Time a&ssessed", "assessed_at", self.assessed_at,
+                  suffix=self.time_hint)
         self.comment = QLineEdit()
         self.comment.setObjectName("comment")
         self._row(when_form, "Co&mment", "comment", self.comment)
@@ -651,6 +673,7 @@ class AssessmentForm(QWidget):
             combo.currentIndexChanged.connect(self._on_changed)
         for box in (*self.vasopressors.values(), self.fever_other_cause, self.loc_other_cause):
             box.toggled.connect(self._on_changed)
+        self.assessed_at.dateTimeChanged.connect(self._time_changed)
         self.assessed_at.dateTimeChanged.connect(self._on_changed)
         # A field's message goes as soon as that field is edited: a corrected value must
         # not sit next to the complaint about the old one.
@@ -687,7 +710,8 @@ class AssessmentForm(QWidget):
             for box in (*self.vasopressors.values(), self.fever_other_cause,
                         self.loc_other_cause):
                 box.setChecked(False)
-            self.set_assessed_at(self._now())
+            self._time_edited = False
+            self.follow_clock(exact=True)
         finally:
             self._loading = False
         self.idempotency_key = uuid.uuid4().hex
@@ -705,7 +729,52 @@ class AssessmentForm(QWidget):
         self.drugs_since.setVisible(True)
 
     def set_assessed_at(self, moment: datetime) -> None:
-        self.assessed_at.setDateTime(QDateTime.fromSecsSinceEpoch(int(moment.timestamp())))
+        """A definite time (a draft's, an amended row's): kept as given, like a typed one."""
+        self._show_time(moment)
+        self._time_edited = True
+        self._update_time_hint()
+
+    def _show_time(self, moment: datetime) -> None:
+        self._setting_time = True
+        try:
+            self.assessed_at.setDateTime(QDateTime.fromSecsSinceEpoch(int(moment.timestamp())))
+        finally:
+            self._setting_time = False
+
+    def follow_clock(self, exact: bool = False) -> None:
+        """While the time is not edited: show the clock's time. On the timer, only when the
+        shown minute has changed (no preview re-run every tick); `exact` to the second,
+        when saving or starting a new set."""
+        if not self._time_edited:
+            now = self._now()
+            shown = self.assessed_at_value()
+            if exact or (now.replace(second=0, microsecond=0)
+                         != shown.replace(second=0, microsecond=0)):
+                self._show_time(now)
+        self._update_time_hint()
+
+    @property
+    def time_edited(self) -> bool:
+        return self._time_edited
+
+    def _time_changed(self, *_args: object) -> None:
+        if self._setting_time or self._loading:
+            return
+        self._time_edited = True  # the nurse changed it: keep it as typed from now on
+        self._update_time_hint()
+
+    def _update_time_hint(self) -> None:
+        self.time_hint.setText("as typed" if self._time_edited else "now (follows the clock)")
+
+    def showEvent(self, event: QShowEvent) -> None:
+        # Refreshed while shown: a form left open for an hour shows the time it is now.
+        self.follow_clock()
+        self.clock_timer.start()
+        super().showEvent(event)
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        self.clock_timer.stop()
+        super().hideEvent(event)
 
     def assessed_at_value(self) -> datetime:
         seconds = self.assessed_at.dateTime().toSecsSinceEpoch()
@@ -809,12 +878,18 @@ class AssessmentForm(QWidget):
 
     def draft(self) -> dict[str, Any]:
         return {"values": self.values(), "key": self.idempotency_key,
-                "confirmations": dict(self._confirmations)}
+                "confirmations": dict(self._confirmations),
+                "time_edited": self._time_edited}
 
     def restore_draft(self, draft: Mapping[str, Any]) -> None:
+        """The draft as left; its time only if the nurse had typed one (otherwise the set
+        is being taken now, so the time follows the clock again)."""
         self.set_values(draft["values"])
         self.idempotency_key = str(draft["key"])
         self._confirmations = dict(draft.get("confirmations") or {})
+        if not draft.get("time_edited", False):
+            self._time_edited = False
+            self.follow_clock(exact=True)
 
     # --- amend mode -------------------------------------------------------------------------
     def start_amend(self, row: Any, when_text: str) -> None:
@@ -1001,6 +1076,7 @@ class AssessmentForm(QWidget):
             self.status.setText("Not saved — see the messages next to the fields.")
             return
         self.clear_problems()
+        self.follow_clock(exact=True)  # a set opened at 07:42 and saved at 08:32 is 08:32
         self._saving = True
         self.save_button.setEnabled(False)
         self.status.setText("Saving…")
@@ -1050,7 +1126,7 @@ class AssessmentForm(QWidget):
             QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.No, self)
         keep = box.button(QMessageBox.StandardButton.No)
         keep.setText("Keep editing")
-        box.setDefaultButton(keep)
+        box.setDefaultButton(QMessageBox.StandardButton.No)
         box.setEscapeButton(keep)
         return box
 

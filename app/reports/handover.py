@@ -5,10 +5,16 @@ team. Patients with an open critical-care alert come first and are marked three 
 that survive a black-and-white printer: a heavy border, a grey band and the words
 "CRITICAL CARE DISCUSSION PENDING" (RULES E1; colour is never the only signal).
 Every row carries name, NHS number and date of birth (SAFETY.md).
+
+Words a reader matches by eye — the bed ("ICU-2"), the NEWS2 band ("low-medium"), the
+patient's name — never break inside a word (`unbroken`): reportlab would otherwise cut a
+word too long for its column at any letter ("ICU-" / "2"). The columns are sized for the
+usual beds and bands; anything longer prints smaller, whole.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from collections.abc import Sequence
@@ -19,7 +25,9 @@ from zoneinfo import ZoneInfo
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Paragraph, Table, TableStyle
 
@@ -55,18 +63,27 @@ CELL_BOLD = style("cell-bold", 7, bold=True, leading=8.4)
 HEAD = style("head", 7, bold=True, leading=8.4)
 BIG = style("big", 10, bold=True, leading=12)
 ALERT_BIG = style("alert-big", 8, bold=True, leading=9.6)
+NAME = style("name", 8, bold=True, leading=9.6)
 
-# (header, width in points); the note takes what is left of the 277 mm frame.
+CELL_PADDING = 2.5  # points left and right of every cell (the table style below)
+SMALLEST_FIT = 5.0  # points: `unbroken` shrinks a long word no further
+
+# (header, width in points); the note takes what is left of the 277 mm frame. The bed
+# column holds "ICU-2" or "SR-12" at full size (10 pt bold), the NEWS2 column "low-medium"
+# at 7 pt: cut there, they read as "ICU-" and "2".
+BED_WIDTH = 38.0
+NEWS2_WIDTH = 48.0
+PATIENT_WIDTH = 110.0
 COLUMNS: tuple[tuple[str, float], ...] = (
-    ("Bed", 30),
-    ("Patient<br/>NHS number · DOB", 110),
+    ("Bed", BED_WIDTH),
+    ("Patient<br/>NHS number · DOB", PATIENT_WIDTH),
     ("Product<br/>day", 56),
     ("CRS<br/>now, max", 40),
     ("ICANS<br/>now, max", 40),
     ("72 h trend<br/>— CRS  - - ICANS", 76),
-    ("NEWS2", 36),
+    ("NEWS2", NEWS2_WIDTH),
     ("Assessed<br/>next due", 64),
-    ("Open alerts / critical-care discussion", 124),
+    ("Open alerts / critical-care discussion", 116),
     ("Tocilizumab<br/>given · available", 86),
 )
 
@@ -153,6 +170,28 @@ def handover_order(patients: Sequence[HandoverPatient]) -> list[HandoverPatient]
 # ----------------------------------------------------------------------------- cells
 
 
+def unbroken(text: str, base: ParagraphStyle, width: float,
+             smallest: float = SMALLEST_FIT) -> Paragraph:
+    """`text` that never breaks inside a word: lines break at spaces only, and the font
+    shrinks (to `smallest` at most) until the widest word fits `width` points.
+
+    reportlab splits a word wider than its cell at any letter by default ("ICU-" / "2",
+    "low-med" / "ium"); a bed or a risk band read that way is misread. Below `smallest`
+    the word runs on whole rather than be cut."""
+    widest = max((stringWidth(w, base.fontName, base.fontSize) for w in text.split()),
+                 default=0.0)
+    size = base.fontSize
+    if widest > width:  # down to a tenth of a point, so the word surely fits
+        size = max(smallest, math.floor(base.fontSize * width / widest * 10) / 10)
+    fitted = ParagraphStyle(f"{base.name}-whole", parent=base, fontSize=size,
+                            leading=base.leading * size / base.fontSize, splitLongWords=0)
+    return Paragraph(escape(text) or "—", fitted)
+
+
+def _inside(column_width: float) -> float:
+    return column_width - 2 * CELL_PADDING
+
+
 def _time(moment: datetime | None, now: datetime, tz: ZoneInfo) -> str:
     """ "14:20" today, "Tue 12 Mar 14:20" otherwise (local time)."""
     if moment is None:
@@ -166,7 +205,8 @@ def _time(moment: datetime | None, now: datetime, tz: ZoneInfo) -> str:
 def _grade_cell(now: int | None, at_least: bool, maximum: int | None,
                 max_day: int | None) -> list[Flowable]:
     shown = "—" if now is None else (f"≥ {now}" if at_least else str(now))
-    top = Paragraph(f"<font size=10><b>{shown}</b></font>", CELL)
+    top = Paragraph(shown, BIG)  # its own 12 pt leading: a 10 pt digit in a 7 pt line
+    # overprinted the "max" line below it
     if maximum is None:
         return [top, Paragraph("max —", CELL)]
     day = f" (D+{max_day})" if max_day is not None else ""
@@ -177,7 +217,7 @@ def _patient_cell(row: WardRow) -> list[Flowable]:
     ident = (f"NHS {escape(row.nhs_number)}" if row.nhs_number
              else f"Hosp no. {escape(row.hospital_number or '—')}")
     return [
-        Paragraph(escape(row.patient_name), style("name", 8, bold=True, leading=9.6)),
+        unbroken(row.patient_name, NAME, _inside(PATIENT_WIDTH)),
         Paragraph(f"<b>{ident}</b>", CELL),
         Paragraph(f"DOB {row.date_of_birth.strftime('%d %b %Y')} ({row.age_years} y)", CELL),
     ]
@@ -206,8 +246,8 @@ def _product_name(code: str) -> str:
 def _news2_cell(row: WardRow) -> list[Flowable]:
     if row.news2_total is None:
         return [Paragraph("—", CELL)]
-    return [Paragraph(f"<font size=10><b>{row.news2_total}</b></font>", CELL),
-            Paragraph(escape(row.news2_risk or ""), CELL)]
+    return [Paragraph(str(row.news2_total), BIG),
+            unbroken(row.news2_risk or "", CELL, _inside(NEWS2_WIDTH))]
 
 
 def _obs_cell(row: WardRow, now: datetime, tz: ZoneInfo) -> list[Flowable]:
@@ -318,7 +358,7 @@ def layout_handover(
     for patient in ordered:
         row = patient.row
         data.append([
-            Paragraph(escape(row.bed) or "—", BIG),
+            unbroken(row.bed, BIG, _inside(BED_WIDTH)),
             _patient_cell(row),
             _product_cell(row, printed_at, tz),
             _grade_cell(row.crs_grade, row.crs_at_least, row.max_crs_grade, row.max_crs_day),
@@ -337,8 +377,8 @@ def layout_handover(
         ("GRID", (0, 0), (-1, -1), 0.4, colors.black),
         ("LINEBELOW", (0, 0), (-1, 0), 1.2, colors.black),
         ("BACKGROUND", (0, 0), (-1, 0), colors.Color(0.85, 0.85, 0.85)),
-        ("LEFTPADDING", (0, 0), (-1, -1), 2.5),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 2.5),
+        ("LEFTPADDING", (0, 0), (-1, -1), CELL_PADDING),
+        ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PADDING),
         ("TOPPADDING", (0, 0), (-1, -1), 2),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
     ]

@@ -173,3 +173,66 @@ def test_focus_goes_to_the_first_wrong_field_down_the_form(
     qtbot.keyClicks(form.temperature, "37.0")
     qtbot.keyClick(form.temperature, Qt.Key.Key_Return)
     assert focused() is form.heart_rate
+
+
+# --- 4. "Time assessed" follows the clock until the nurse edits it ----------------------------
+def local_hhmm(form: Any) -> str:
+    return form.assessed_at.dateTime().toString("HH:mm")
+
+
+def test_untouched_time_is_the_moment_of_saving(
+    window: Any, qtbot: Any, ward: Ward, fake_clock: Any
+) -> None:
+    form = open_patient(window, qtbot, ward.adult)  # opened at 10:00 UTC (10:00 in London)
+    assert local_hhmm(form) == "10:00"
+    assert form.time_hint.text() == "now (follows the clock)"
+    qtbot.keyClicks(form.temperature, "37.2")
+    fake_clock.advance(minutes=3)
+    assert form.clock_timer.isActive() and form.clock_timer.interval() <= 60_000
+    form.clock_timer.timeout.emit()  # the periodic refresh while the form is shown
+    assert local_hhmm(form) == "10:03"
+    fake_clock.advance(minutes=47)  # the nurse is called away; saves at 10:50
+    qtbot.keyClick(form.temperature, Qt.Key.Key_Return)
+    rows = saved_assessments(window, ward.adult)
+    assert len(rows) == 1
+    assert rows[0].assessed_at == fake_clock(), "not the 10:00 the form was opened at"
+
+
+def test_an_edited_time_is_kept_as_typed(
+    window: Any, qtbot: Any, ward: Ward, fake_clock: Any
+) -> None:
+    form = open_patient(window, qtbot, ward.adult)
+    qtbot.keyClicks(form.temperature, "37.2")
+    form.assessed_at.setFocus()
+    qtbot.keyClick(form.assessed_at, Qt.Key.Key_End)  # the minutes
+    qtbot.keyClick(form.assessed_at, Qt.Key.Key_Up)  # 10:00 -> 10:01
+    assert local_hhmm(form) == "10:01"
+    assert form.time_hint.text() == "as typed"
+    fake_clock.advance(minutes=20)
+    form.clock_timer.timeout.emit()
+    assert local_hhmm(form) == "10:01", "a typed time never moves with the clock"
+    qtbot.keyClick(form.temperature, Qt.Key.Key_Return)
+    rows = saved_assessments(window, ward.adult)
+    assert len(rows) == 1 and local_hhmm(form) == "10:20", "the next set follows the clock"
+    assert rows[0].assessed_at.astimezone(fake_clock().tzinfo).strftime("%H:%M") == "10:01"
+
+
+def test_a_draft_keeps_its_time_only_if_it_was_typed(
+    window: Any, qtbot: Any, ward: Ward, fake_clock: Any
+) -> None:
+    form = open_patient(window, qtbot, ward.adult)
+    qtbot.keyClicks(form.temperature, "37.6")
+    open_patient(window, qtbot, ward.child)  # the adult's form is kept as a draft
+    child = window.patient_view.form
+    qtbot.keyClicks(child.temperature, "37.1")
+    child.assessed_at.setFocus()
+    qtbot.keyClick(child.assessed_at, Qt.Key.Key_End)
+    qtbot.keyClick(child.assessed_at, Qt.Key.Key_Up)  # typed: 10:01
+    fake_clock.advance(minutes=30)
+    adult = open_patient(window, qtbot, ward.adult)
+    assert adult.temperature.text() == "37.6"
+    assert local_hhmm(adult) == "10:30", "an untouched time follows the clock"
+    assert adult.time_hint.text() == "now (follows the clock)"
+    child = open_patient(window, qtbot, ward.child)
+    assert local_hhmm(child) == "10:01", "a typed time is kept"
+    assert child.time_hint.text() == "as typed"

@@ -99,7 +99,8 @@ def test_a_dialog_that_saved_says_so_naming_the_patient(qtbot: Any, gui_ctx: Any
     from widgets.main_window import MainWindow
 
     class Dialogs:
-        calls: list[int] = []
+        def __init__(self) -> None:
+            self.calls: list[int] = []
 
         def record_administration(self, _window: Any, episode_id: int) -> bool:
             self.calls.append(episode_id)

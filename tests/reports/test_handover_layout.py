@@ -120,3 +120,22 @@ def test_empty_ward_prints_a_sentence_not_an_empty_table() -> None:
     text = "\n".join(_pages(_sheet([])))
     assert "No active patients on Haematology." in text
     assert "Page 1 of 1" in text
+
+
+def _lines(data: bytes) -> list[str]:
+    """Every printed line of the sheet, as extracted (a word cut by the layout shows as
+    its two halves on separate lines)."""
+    return [line.strip() for page in PdfReader(io.BytesIO(data)).pages
+            for line in page.extract_text().splitlines()]
+
+
+def test_bed_and_news2_band_are_never_cut_inside_a_word() -> None:
+    """A bed read as "ICU-" / "2" or a band as "low-med" / "ium" is misread at handover."""
+    patients = [
+        HandoverPatient(ward_row(1, bed="ICU-2", news2_risk="low-medium")),
+        HandoverPatient(ward_row(2, bed="SR-12", news2_risk="medium")),
+    ]
+    lines = _lines(_sheet(patients))
+    words = {word for line in lines for word in line.split()}
+    assert {"ICU-2", "SR-12", "low-medium"} <= words
+    assert "ICU-" not in words and "low-" not in words
