@@ -182,6 +182,18 @@ class AssessmentRow:
 
 
 @dataclass(frozen=True)
+class AssessmentPreview:
+    """What the live preview shows before a save: the grades of the values that pass
+    validation, the CRS observations whose absence leaves the CRS grade a lower bound, and
+    the fields left out because they were refused (so a refused 45.5 °C reads as "refused",
+    never as "no temperature recorded")."""
+
+    result: Any  # grading.GradingResult (app.rows stays free of the grading import)
+    crs_missing: tuple[str, ...] = ()
+    left_out: tuple[tuple[str, str], ...] = ()  # (field, message) of each refused value
+
+
+@dataclass(frozen=True)
 class AdministrationRow:
     id: int
     episode_id: int

@@ -5,7 +5,7 @@ the rules can be audited and tested on their own.
 """
 
 from .assessment import grade_assessment, to_json
-from .crs import crs_missing, grade_crs, suggests_hypotension
+from .crs import crs_missing, grade_crs, hypotension_threshold_text, suggests_hypotension
 from .errors import InputError
 from .icans import capd_total, grade_icans, uses_capd
 from .inputs import AssessmentInputs, IceItems
@@ -28,6 +28,7 @@ __all__ = [
     "grade_assessment",
     "grade_crs",
     "grade_icans",
+    "hypotension_threshold_text",
     "parse_inputs",
     "score_news2",
     "suggests_hypotension",

@@ -171,18 +171,22 @@ def suggests_hypotension(age_years: float | None, systolic_bp: int | None) -> bo
     return threshold is not None and systolic_bp < threshold
 
 
-def _hypotension_suggestion_note(age_years: float | None, sbp: int) -> str:
+def hypotension_threshold_text(age_years: float | None) -> str:
+    """The C7 threshold as the ward reads it: "90 mmHg", or for a child under 10
+    "70 + 2 × age (7.5 y) = 85 mmHg" (the form's hint and the grading note say the same)."""
     threshold = hypotension_threshold(age_years)
     assert threshold is not None
     if age_years is not None and age_years < 10:
         # One decimal: the engine compares the exact value, the nurse reads a blood pressure.
-        rule = (f"70 + 2 × age ({fmt_number(round(age_years, 1))} y) = "
+        return (f"70 + 2 × age ({fmt_number(round(age_years, 1))} y) = "
                 f"{fmt_number(round(threshold, 1))} mmHg")
-    else:
-        rule = "90 mmHg"
+    return "90 mmHg"
+
+
+def _hypotension_suggestion_note(age_years: float | None, sbp: int) -> str:
     return (
-        f"SBP {sbp} mmHg is below {rule}: is the patient hypotensive? "
-        "(clinician judgement, RULES C7)"
+        f"SBP {sbp} mmHg is below {hypotension_threshold_text(age_years)}: is the patient "
+        "hypotensive? (clinician judgement, RULES C7)"
     )
 
 

@@ -28,7 +28,6 @@ from PySide6.QtCore import (
     QSize,
     Qt,
     QTimer,
-    QTimeZone,
     Signal,
 )
 from PySide6.QtGui import QHideEvent, QKeyEvent, QRegularExpressionValidator, QShowEvent
@@ -60,7 +59,7 @@ from PySide6.QtWidgets import (
 import grading
 from app.clock import format_local
 from app.errors import ConfirmationRequired, FieldProblem, ServiceError, ValidationFailed
-from app.rows import AdministrationRow
+from app.rows import AdministrationRow, AssessmentPreview
 from grading.inputs import (
     Acvpu,
     CapdAnswer,
@@ -73,7 +72,7 @@ from grading.inputs import (
     UnableReason,
     Vasopressor,
 )
-from grading.results import GradingResult
+from widgets.form_dialog import make_datetime_edit
 from widgets.models import Column, RowTableModel
 
 NOT_ASSESSED = "— not assessed"
@@ -369,7 +368,7 @@ class AssessmentForm(QWidget):
         developmental_delay: bool = False,
         now: Callable[[], datetime],
         tz: ZoneInfo,
-        preview: Callable[[dict[str, Any]], GradingResult] | None = None,
+        preview: Callable[[dict[str, Any]], AssessmentPreview] | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -555,10 +554,7 @@ class AssessmentForm(QWidget):
 
         when = QGroupBox("Time and comment")
         when_form = QFormLayout(when)
-        self.assessed_at = QDateTimeEdit()
-        self.assessed_at.setObjectName("assessed_at")
-        self.assessed_at.setDisplayFormat("dd MMM yyyy HH:mm")
-        self.assessed_at.setTimeZone(QTimeZone(self._tz.key.encode()))
+        self.assessed_at = make_datetime_edit(self._now(), self._tz, "assessed_at")
         self.time_hint = QLabel()
         self.time_hint.setObjectName("timeHint")
         self.time_hint.setToolTip(
@@ -795,9 +791,12 @@ class AssessmentForm(QWidget):
             if not edit.isEnabled():
                 continue
             try:
-                number = _parse_number(edit.text(), field in DECIMAL_FIELDS)
+                number: Any = _parse_number(edit.text(), field in DECIMAL_FIELDS)
             except ValueError:
-                number = None  # caught by local_problems()
+                # Text the input filter lets through but that is no number (".", ","):
+                # sent as typed, so the service refuses it next to the field rather than
+                # the set being saved as "not assessed".
+                number = edit.text().strip()
             if number is not None:
                 values[field] = number
         combos: dict[str, QComboBox] = {
@@ -952,9 +951,10 @@ class AssessmentForm(QWidget):
             grading.suggests_hypotension(self.age_years, int(sbp))  # RULES C7
         )
         if suggest and self.hypotension.currentData() is not True:
+            threshold = grading.hypotension_threshold_text(self.age_years)
             self.hypotension_hint.setText(
-                f"SBP {sbp} mmHg is low for age {int(self.age_years)}: consider recording "
-                "hypotension (clinician judgement — the form never sets it)."
+                f"SBP {sbp} mmHg is below {threshold}: consider recording hypotension "
+                "(clinician judgement — the form never sets it)."
             )
             self.hypotension_hint.setVisible(True)
         else:
@@ -972,12 +972,15 @@ class AssessmentForm(QWidget):
     def _run_preview(self) -> None:
         if self._preview is None or self.preview_panel is None:
             return
+        if not self.is_dirty():
+            self.preview_panel.show_nothing_entered()
+            return
         try:
-            result = self._preview(self.preview_values())
+            preview = self._preview(self.preview_values())
         except (ServiceError, ValueError) as error:
             self.preview_panel.show_error(str(error))
             return
-        self.preview_panel.show_result(result, incomplete=self.incomplete_scale())
+        self.preview_panel.show_result(preview, incomplete=self.incomplete_scale())
 
     def incomplete_scale(self) -> tuple[str, int, int] | None:
         """("ICE", 4, 5) while the ICE or CAPD is part-entered: preview_values() leaves it
@@ -1087,6 +1090,8 @@ class AssessmentForm(QWidget):
         self.save_button.setEnabled(True)
         self.clear()
         self.status.setText(summary)
+        if self.isVisible():  # ready for the next set, as after opening the patient
+            self.temperature.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def save_failed(self, error: BaseException) -> None:
         """A rejected save keeps every typed value (SAFETY.md)."""

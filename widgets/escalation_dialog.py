@@ -20,11 +20,9 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QDateTime, QTimeZone
 from PySide6.QtWidgets import (
     QAbstractButton,
     QButtonGroup,
-    QDateTimeEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -40,7 +38,12 @@ from PySide6.QtWidgets import (
 from app.clock import format_local
 from app.errors import FieldProblem, ServiceError, StaleEdit
 from app.rows import AlertRow
-from widgets.form_dialog import ERROR_STYLE, TOP_ERROR_STYLE, WARNING_PREFIX
+from widgets.form_dialog import (
+    ERROR_STYLE,
+    TOP_ERROR_STYLE,
+    WARNING_PREFIX,
+    make_datetime_edit,
+)
 
 OUTCOME_LABELS: dict[str, str] = {
     "transfer": "&Transfer to critical care",
@@ -123,11 +126,7 @@ class EscalationDialog(QDialog):
         label = QLabel("Critical-care &clinician")
         label.setBuddy(self.clinician)
         form.addRow(label, self._with_error_line(self.clinician, "clinician"))
-        self.discussed_at = QDateTimeEdit()
-        self.discussed_at.setObjectName("discussed_at")
-        self.discussed_at.setDisplayFormat("dd MMM yyyy HH:mm")
-        self.discussed_at.setTimeZone(QTimeZone(tz.key.encode()))
-        self.discussed_at.setDateTime(QDateTime.fromSecsSinceEpoch(int(now.timestamp())))
+        self.discussed_at = make_datetime_edit(now, tz, "discussed_at")
         label = QLabel("Discussed &at")
         label.setBuddy(self.discussed_at)
         form.addRow(label, self._with_error_line(self.discussed_at, "discussed_at"))

@@ -76,9 +76,20 @@ def parse_date(text: str) -> date:
     raise ValueError(f"{typed!r} is not a date — type day/month/year, e.g. 01/05/1970")
 
 
+class WardDateTimeEdit(QDateTimeEdit):
+    """A date-time field that Tab leaves, like every other field.
+
+    QDateTimeEdit moves Tab between its day, month, year, hour and minute sections, so a
+    nurse tabbing down the form pressed Tab five times to pass one field. The sections
+    are still reached with the Left/Right arrows or by clicking; Up/Down change one."""
+
+    def focusNextPrevChild(self, next: bool) -> bool:
+        return QWidget.focusNextPrevChild(self, next)
+
+
 def make_datetime_edit(now: datetime, tz: ZoneInfo, name: str) -> QDateTimeEdit:
-    """A local-time editor (ward time zone) starting at `now`."""
-    edit = QDateTimeEdit()
+    """A local-time editor (ward time zone) starting at `now`; Tab leaves it."""
+    edit = WardDateTimeEdit()
     edit.setObjectName(name)
     edit.setDisplayFormat("dd MMM yyyy HH:mm")
     edit.setTimeZone(QTimeZone(tz.key.encode()))

@@ -307,10 +307,12 @@ class MainWindow(QMainWindow):
             record.addAction(action)
         record.addSeparator()
         record.addAction(self.export_action)
-        reports = menus.addMenu("&Print")
+        # Print and Info take no Alt+letter: P and I belong to the form's SpO2 and the
+        # patient's Timeline tab, used far more often (Alt+W, then Right, reaches them).
+        reports = menus.addMenu("Print")
         for action in (self.print_handover_action, self.summary_action, self.registry_action):
             reports.addAction(action)
-        info = menus.addMenu("&Info")
+        info = menus.addMenu("Info")
         info.addAction(self.audit_action)
         info.addAction(self.about_action)
         for menu in (ward, record, reports, info):

@@ -26,8 +26,8 @@ from PySide6.QtWidgets import (
 
 from app.clock import WARD_TZ
 from app.errors import ServiceError
-from app.rows import AdministrationRow, EpisodeHeader, Timeline
-from grading.results import GradingResult
+from app.rows import AdministrationRow, AssessmentPreview, EpisodeHeader, Timeline
+from app.services.history import age_on
 from widgets.alert_banner import AlertBanner
 from widgets.assessment_form import AssessmentForm
 from widgets.identity_header import IdentityHeader
@@ -95,7 +95,8 @@ class PatientView(QWidget):
         self.preview.setMaximumWidth(PREVIEW_MAX_WIDTH)
         page_layout.addWidget(self.form_area, 3)
         page_layout.addWidget(self.preview, 1)  # a quarter: 360 px at 1500, ~310 at 1280
-        self.tabs.addTab(assessment_page, "&Assessment")
+        # No Alt+A here: it is the form's ACVPU (the tab is Ctrl+N, New assessment).
+        self.tabs.addTab(assessment_page, "Assessment")
         self.timeline_view = TimelineView(tz)
         self.tabs.addTab(self.timeline_view, "T&imeline")
         self.trajectory_page = QWidget()
@@ -111,7 +112,7 @@ class PatientView(QWidget):
         self,
         header: EpisodeHeader,
         timeline: Timeline,
-        preview: Callable[[dict[str, Any]], GradingResult],
+        preview: Callable[[dict[str, Any]], AssessmentPreview],
         draft: dict[str, Any] | None,
     ) -> AssessmentForm:
         """Switch to another patient: a fresh form (restored from its draft, if any)."""
@@ -119,7 +120,9 @@ class PatientView(QWidget):
         self.identity.set_header(header)
         self.banner.set_alerts(header.open_alerts, self._now())
         form = AssessmentForm(
-            age_years=header.age_years,
+            # Exact age, as the grading engine uses (RULES C7: 70 + 2 × age), so the form's
+            # hypotension hint and the preview's note agree for a child of 7.5.
+            age_years=age_on(header.date_of_birth, self._now().astimezone(self.tz).date()),
             developmental_delay=header.developmental_delay,
             now=self._now,
             tz=self.tz,

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 
 from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 
-from grading.results import GradingResult
+from app.rows import AssessmentPreview
 from widgets.grade_chip import GradeChip
 
 # NEWS2 chart rows in the words on the ward's observation chart (RCP NEWS2 chart order).
@@ -50,11 +50,14 @@ class PreviewPanel(QFrame):
         self.icans_reasons = self._reason_label()
         self.news2_chip = GradeChip("NEWS2")
         self.news2_reasons = self._reason_label()
+        self.left_out = self._reason_label()
+        self.left_out.setObjectName("previewLeftOut")
         self.error_label = self._reason_label()
         self.error_label.setObjectName("previewError")
         for widget in (
-            self.crs_chip, self.crs_reasons, self.icans_chip, self.icans_missing,
-            self.icans_reasons, self.news2_chip, self.news2_reasons, self.error_label,
+            self.left_out, self.crs_chip, self.crs_reasons, self.icans_chip,
+            self.icans_missing, self.icans_reasons, self.news2_chip, self.news2_reasons,
+            self.error_label,
         ):
             layout.addWidget(widget)
         layout.addStretch(1)
@@ -70,9 +73,9 @@ class PreviewPanel(QFrame):
     def summary_text(self) -> str:
         """Everything the panel says, for screen readers and tests."""
         parts = [
-            self.crs_chip.text(), self.crs_reasons.text(), self.icans_chip.text(),
-            self.icans_missing.text(), self.icans_reasons.text(), self.news2_chip.text(),
-            self.news2_reasons.text(), self.error_label.text(),
+            self.left_out.text(), self.crs_chip.text(), self.crs_reasons.text(),
+            self.icans_chip.text(), self.icans_missing.text(), self.icans_reasons.text(),
+            self.news2_chip.text(), self.news2_reasons.text(), self.error_label.text(),
         ]
         return "\n".join(p for p in parts if p)
 
@@ -80,13 +83,27 @@ class PreviewPanel(QFrame):
         self.error_label.setText(f"Preview not available: {message}")
         self.error_label.setVisible(True)
 
+    def show_nothing_entered(self) -> None:
+        """An empty form grades nothing: no chip may read "none" before a value is typed
+        (a patient with CRS before would otherwise show "CRS 0" from their history)."""
+        self.show_result(None)
+        self.crs_reasons.setText("Nothing entered yet.")
+        self.icans_missing.setText("Nothing entered yet.")
+        self.news2_reasons.setText("Nothing entered yet.")
+
     def show_result(
-        self, result: GradingResult | None, incomplete: tuple[str, int, int] | None = None
+        self, preview: AssessmentPreview | None, incomplete: tuple[str, int, int] | None = None
     ) -> None:
         """`incomplete` is ("ICE", 4, 5) while a scale is part-entered: the form leaves it
         out of the grading, so say so instead of "no ICANS observations"."""
         self.error_label.setText("")
         self.error_label.setVisible(False)
+        result = preview.result if preview else None
+        refused = preview.left_out if preview else ()
+        self.left_out.setText(
+            "Not graded — refused, see the form:\n" + _lines([m for _f, m in refused])
+            if refused else "")
+        self.left_out.setVisible(bool(refused))
         crs = result.crs if result else None
         icans = result.icans if result else None
         news2 = result.news2 if result else None
@@ -94,8 +111,13 @@ class PreviewPanel(QFrame):
             self.crs_chip.set_grade(None)
             self.crs_reasons.setText("No CRS observations entered yet.")
         else:
-            self.crs_chip.set_grade(crs.grade)
-            self.crs_reasons.setText(_lines(list(crs.reasons) + list(crs.notes)))
+            not_recorded = preview.crs_missing if preview else ()
+            self.crs_chip.set_grade(crs.grade, at_least=bool(not_recorded))
+            lines = list(crs.reasons) + list(crs.notes)
+            if not_recorded:  # the same lower bound the board and timeline show once saved
+                lines.insert(0, f"CRS at least {crs.grade} — not recorded: "
+                                f"{', '.join(not_recorded)}")
+            self.crs_reasons.setText(_lines(lines))
         partial = ""
         if incomplete is not None:
             name, entered, items = incomplete

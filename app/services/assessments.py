@@ -28,7 +28,7 @@ from app.clock import day_number, format_local
 from app.context import AppContext
 from app.errors import ConfirmationRequired, FieldProblem, StaleEdit, ValidationFailed
 from app.permissions import Action, require
-from app.rows import AlertRow, AssessmentRow
+from app.rows import AlertRow, AssessmentPreview, AssessmentRow
 from app.services.alerts import (
     AlertChange,
     evaluate_assessment_alerts,
@@ -254,9 +254,12 @@ def to_assessment_row(
         version_ids=version_ids or (a.id,),
         alerts=alerts,
         already_stored=already_stored,
-        crs_missing=() if a.crs_grade is None else crs_missing_of(
-            *(getattr(a, column.key) for column in CRS_COMPLETENESS_COLUMNS)),
+        crs_missing=() if a.crs_grade is None else _crs_missing(a),
     )
+
+
+def _crs_missing(a: Assessment) -> tuple[str, ...]:
+    return crs_missing_of(*(getattr(a, column.key) for column in CRS_COMPLETENESS_COLUMNS))
 
 
 # --- shared steps -----------------------------------------------------------------------
@@ -638,26 +641,29 @@ def _by_idempotency_key(
 
 def preview_assessment(
     ctx: AppContext, episode_id: int, values: Mapping[str, Any]
-) -> grading.GradingResult:
+) -> AssessmentPreview:
     """The grades the form would store now (live preview): no write, no audit.
 
     Fields that fail validation are left out, so the preview never grades an impossible
-    value; the form shows the validation messages beside it.
+    value, and are named in `left_out` so it never reads as "not recorded" either.
     """
     now = ctx.clock()
+    left_out: list[FieldProblem] = []
     with ctx.database.read() as session:
         episode = load_episode(session, episode_id)
         try:
             raw, assessed_at = _split_values(values, ctx.tz, now)
-        except ValidationFailed:
+        except ValidationFailed as refused:
             raw = {k: v for k, v in values.items() if k not in DERIVED_KEYS and k != "assessed_at"}
             assessed_at = now
+            left_out += refused.problems
         patient = load_patient(session, episode.patient_id)
         age = age_on(patient.date_of_birth, assessed_at.astimezone(ctx.tz).date())
         check = validate_observation(raw, age_years=age, previous_ice=None)
+        left_out += check.rejections
         from app.actor import SYSTEM_ACTOR
 
-        _row, result = _build_row(
+        row, result = _build_row(
             session,
             episode,
             check.values,
@@ -667,7 +673,11 @@ def preview_assessment(
             tz=ctx.tz,
             is_baseline=False,
         )
-        return result
+        return AssessmentPreview(
+            result=result,
+            crs_missing=() if result.crs is None else _crs_missing(row),
+            left_out=tuple((p.field, p.message) for p in left_out),
+        )
 
 
 def _chain(session: Session, row: Assessment) -> tuple[int, ...]:

@@ -141,9 +141,14 @@ def test_preview_follows_every_change(window: Any, qtbot: Any, ward: Ward) -> No
     preview = window.patient_view.preview
     assert preview.crs_chip.text() == "CRS — · not assessed"
     qtbot.keyClicks(form.temperature, "38.5")
-    assert preview.crs_chip.text() == "CRS 1 · mild"
+    # Fever alone: a lower bound until hypotension and the oxygen device are recorded.
+    assert preview.crs_chip.text() == "CRS ≥ 1 · mild"
+    assert "not recorded: hypotension, oxygen device" in preview.crs_reasons.text()
     form.oxygen_device.setCurrentIndex(form.oxygen_device.findData("simple_face_mask"))
+    assert preview.crs_chip.text() == "CRS ≥ 3 · severe"
+    form.hypotension.setCurrentIndex(form.hypotension.findData(False))
     assert preview.crs_chip.text() == "CRS 3 · severe"
+    assert "not recorded" not in preview.crs_reasons.text()
     form.ice_items["orientation"].setCurrentIndex(form.ice_items["orientation"].findData(2))
     for name, value in (("naming", 3), ("following_commands", 1), ("writing", 1),
                         ("attention", 1)):

@@ -236,3 +236,112 @@ def test_a_draft_keeps_its_time_only_if_it_was_typed(
     child = open_patient(window, qtbot, ward.child)
     assert local_hhmm(child) == "10:01", "a typed time is kept"
     assert child.time_hint.text() == "as typed"
+
+
+# --- 5. Text that is no number is refused, not saved as "not assessed" ------------------------
+@pytest.mark.parametrize("typed", [".", ","])
+def test_a_stray_point_in_temperature_is_refused_next_to_the_field(
+    window: Any, qtbot: Any, ward: Ward, typed: str
+) -> None:
+    form = open_patient(window, qtbot, ward.adult)
+    qtbot.keyClicks(form.temperature, typed)
+    qtbot.keyClicks(form.heart_rate, "88")
+    qtbot.keyClick(form.heart_rate, Qt.Key.Key_Return)
+    assert saved_assessments(window, ward.adult) == []
+    message = form.error_labels["temperature_c"]
+    assert message.isVisible() and "not a number" in message.text(), message.text()
+    assert form.temperature.text() == typed and form.heart_rate.text() == "88"
+    assert focused() is form.temperature
+
+
+# --- 6. The preview grades only what is typed, and names what it refused ----------------------
+def test_an_empty_form_grades_nothing_even_after_crs_and_a_drug(
+    window: Any, qtbot: Any, ward: Ward
+) -> None:
+    """With CRS diagnosed and paracetamol given (the C2 fever waiver), an empty set would
+    grade "CRS 0 · none" from the history alone: the preview must wait for a value."""
+    from datetime import timedelta
+
+    from app.services.administrations import record_administration
+    from app.services.assessments import record_assessment
+    from tests.gui.conftest import NURSE
+    from tests.gui.test_board_lower_bound import COMPLETE_FEVER
+
+    ctx = window.ctx
+    now = ctx.clock()
+    record_assessment(ctx, NURSE, ward.adult,
+                      {**COMPLETE_FEVER, "assessed_at": now - timedelta(hours=2)},
+                      confirmations={"assessed_at": "paper chart, entered late"})
+    record_administration(ctx, NURSE, ward.adult, drug="paracetamol", dose=1000,
+                          given_at=now - timedelta(hours=1))
+    form = open_patient(window, qtbot, ward.adult)
+    preview = window.patient_view.preview
+    assert preview.crs_chip.text() == "CRS — · not assessed"
+    assert "Nothing entered yet." in preview.crs_reasons.text()
+    qtbot.keyClicks(form.heart_rate, "92")
+    assert preview.crs_chip.text() == "CRS ≥ 0 · partial", "a lower bound, not 'none'"
+    assert "not recorded: temperature, hypotension, oxygen device" in preview.summary_text()
+    qtbot.keyClick(form.heart_rate, Qt.Key.Key_Backspace)
+    qtbot.keyClick(form.heart_rate, Qt.Key.Key_Backspace)
+    assert preview.crs_chip.text() == "CRS — · not assessed"
+
+
+def test_the_preview_names_a_refused_value_instead_of_calling_it_missing(
+    window: Any, qtbot: Any, ward: Ward
+) -> None:
+    form = open_patient(window, qtbot, ward.adult)
+    preview = window.patient_view.preview
+    qtbot.keyClicks(form.temperature, "45.5")
+    assert preview.left_out.isVisible()
+    assert "Temperature 45.5" in preview.left_out.text()
+    assert "Not graded — refused" in preview.left_out.text()
+    qtbot.keyClick(form.temperature, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(form.temperature, "38.4")
+    assert not preview.left_out.isVisible()
+    assert preview.crs_chip.text() == "CRS ≥ 1 · mild"
+
+
+# --- 7. Every Alt+letter of the form does one thing, on the first press ----------------------
+def test_alt_letters_reach_their_field_not_a_menu_or_tab(
+    window: Any, qtbot: Any, ward: Ward
+) -> None:
+    form = open_patient(window, qtbot, ward.adult)
+    alt = Qt.KeyboardModifier.AltModifier
+    qtbot.keyClick(focused(), Qt.Key.Key_P, alt)
+    assert focused() is form.spo2, "Alt+P is SpO2 (the Print menu has no Alt+letter)"
+    qtbot.keyClick(focused(), Qt.Key.Key_A, alt)
+    assert focused() is form.acvpu, "Alt+A is ACVPU on the first press"
+    qtbot.keyClick(focused(), Qt.Key.Key_I, alt)
+    assert window.patient_view.tabs.currentWidget() is window.patient_view.timeline_view
+
+
+def test_tab_passes_the_time_field_in_one_press_and_save_returns_to_temperature(
+    window: Any, qtbot: Any, ward: Ward
+) -> None:
+    form = open_patient(window, qtbot, ward.adult)
+    form.assessed_at.setFocus()
+    qtbot.keyClick(form.assessed_at, Qt.Key.Key_Tab)
+    assert focused() is form.comment, "not the time's month, year, hour and minute first"
+    qtbot.keyClick(form.comment, Qt.Key.Key_Backtab)
+    assert focused() is form.assessed_at
+    qtbot.keyClicks(form.temperature, "37.1")
+    form.assessed_at.setFocus()
+    qtbot.keyClick(form.assessed_at, Qt.Key.Key_Return)
+    assert len(saved_assessments(window, ward.adult)) == 1
+    assert focused() is form.temperature, "ready for the next set"
+
+
+# --- 8. The form's hypotension hint and the preview use one threshold (RULES C7) -------------
+def test_child_hypotension_hint_uses_the_exact_age_like_the_preview(
+    window: Any, qtbot: Any, ward: Ward
+) -> None:
+    """Tom is 7.15 years old: 70 + 2 × 7.148 = 84.3 mmHg, so an SBP of 84 is below it. The
+    whole-year age (7 → 84 mmHg) hid the hint while the preview suggested hypotension."""
+    form = open_patient(window, qtbot, ward.child)
+    qtbot.keyClicks(form.systolic, "84")
+    assert form.hypotension_hint.isVisible()
+    assert "70 + 2 × age (7.1 y) = 84.3 mmHg" in form.hypotension_hint.text()
+    assert "70 + 2 × age (7.1 y) = 84.3 mmHg" in window.patient_view.preview.summary_text()
+    qtbot.keyClick(form.systolic, Qt.Key.Key_Backspace)
+    qtbot.keyClicks(form.systolic, "5")  # 85: above the threshold
+    assert not form.hypotension_hint.isVisible()
