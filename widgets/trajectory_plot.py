@@ -96,7 +96,7 @@ def build_series(timeline: Timeline, tz: ZoneInfo = WARD_TZ) -> Series:
             if given.drug == "tocilizumab":
                 kind, label = "drug", f"Toci {given.dose:g} {given.dose_unit}"
             elif given.drug in STEROIDS or given.category == "corticosteroid":
-                kind, label = "steroid", f"{given.drug.capitalize()} {given.dose:g}"
+                kind, label = "steroid", f"{given.drug.capitalize()} {given.dose:g} {given.dose_unit}"
             else:
                 continue
             markers.append((fractional_day(infused, given.given_at, tz), label, kind))
@@ -318,7 +318,7 @@ class TrajectoryPlot(QWidget):
 
     def _stack_marker_labels(self) -> None:
         """Labels whose text would collide (at the current zoom and width) go on rows one
-        below the other, so "Dexamethasone 10" and "⚠ critical care" at the same hour are
+        below the other, so "Dexamethasone 10 mg" and "⚠ critical care" at the same hour are
         both readable; the temperature plot grows when its rows need the height."""
         if not self._marker_labels:
             return

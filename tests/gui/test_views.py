@@ -169,3 +169,18 @@ def test_trajectories_hover_and_export(busy_window: Any, ward: Ward, tmp_path: P
     out = plot.export_png(tmp_path / "trajectories.png")
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert out.stat().st_size > 5000
+
+
+def test_drug_markers_carry_the_dose_unit(window: Any, ward: Ward) -> None:
+    """"Dexamethasone 10" alone reads as 10 mg or 10 mL; the marker says the unit."""
+    from datetime import timedelta
+
+    from app.services.administrations import record_administration
+    from widgets.trajectory_plot import build_series
+
+    ctx = window.ctx
+    record_administration(ctx, NURSE, ward.adult, drug="dexamethasone", dose=10,
+                          given_at=ctx.clock() - timedelta(hours=1))
+    series = build_series(patient_timeline(ctx, NURSE, ward.adult))
+    assert [(label, kind) for _x, label, kind in series.markers] == [
+        ("Dexamethasone 10 mg", "steroid")]
