@@ -96,7 +96,8 @@ def build_series(timeline: Timeline, tz: ZoneInfo = WARD_TZ) -> Series:
             if given.drug == "tocilizumab":
                 kind, label = "drug", f"Toci {given.dose:g} {given.dose_unit}"
             elif given.drug in STEROIDS or given.category == "corticosteroid":
-                kind, label = "steroid", f"{given.drug.capitalize()} {given.dose:g} {given.dose_unit}"
+                kind = "steroid"
+                label = f"{given.drug.capitalize()} {given.dose:g} {given.dose_unit}"
             else:
                 continue
             markers.append((fractional_day(infused, given.given_at, tz), label, kind))
