@@ -8,6 +8,7 @@ so the pharmacist who edited it can fix it (we never run on a half-understood ta
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -69,6 +70,12 @@ def default_path() -> Path:
     from_env = os.environ.get(ENV_VAR, "").strip()
     if from_env:
         return Path(from_env).expanduser()
+    return _shipped_path()
+
+
+@functools.cache
+def _shipped_path() -> Path:
+    # Resolved once: importlib.resources costs ~0.1 ms a call, and the board asks per row.
     return Path(str(resources.files("resources").joinpath("products.json")))
 
 

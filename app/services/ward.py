@@ -100,7 +100,6 @@ class _EpisodeScan:
     max_crs_day: int | None = None
     max_icans_day: int | None = None
     last_at: datetime | None = None
-    last_id: int | None = None
     last: Any = None
     last_ice_at: datetime | None = None
     last_positive_at: datetime | None = None
@@ -108,24 +107,39 @@ class _EpisodeScan:
 
 def _scan(rows: Sequence[Any], infused_at: datetime, tz: ZoneInfo) -> _EpisodeScan:
     """rows in assessed_at order: maxima and the first day each was reached, the last row,
-    the last encephalopathy screen and the last positive grade (RULES E4 inputs)."""
-    scan = _EpisodeScan()
+    the last encephalopathy screen and the last positive grade (RULES E4 inputs).
+
+    The board reads every current set of every patient on the ward (~170 per patient by
+    day 28), so the loop reads plain locals and converts a time to a day number only
+    for the two maxima, once, at the end."""
+    max_crs: int | None = None
+    max_icans: int | None = None
+    max_crs_at: datetime | None = None
+    max_icans_at: datetime | None = None
+    last_ice_at: datetime | None = None
+    last_positive_at: datetime | None = None
     for r in rows:
-        if r.crs_grade is not None and (scan.max_crs is None or r.crs_grade > scan.max_crs):
-            scan.max_crs = r.crs_grade
-            scan.max_crs_day = day_number(infused_at, r.assessed_at, tz) if r.crs_grade else None
-        if r.icans_grade is not None and (scan.max_icans is None or r.icans_grade > scan.max_icans):
-            scan.max_icans = r.icans_grade
-            scan.max_icans_day = (
-                day_number(infused_at, r.assessed_at, tz) if r.icans_grade else None
-            )
+        at, crs, icans = r.assessed_at, r.crs_grade, r.icans_grade
+        if crs is not None and (max_crs is None or crs > max_crs):
+            max_crs, max_crs_at = crs, at
+        if icans is not None and (max_icans is None or icans > max_icans):
+            max_icans, max_icans_at = icans, at
         if r.encephalopathy:
-            scan.last_ice_at = r.assessed_at
-        if (r.crs_grade or 0) >= 1 or (r.icans_grade or 0) >= 1:
-            scan.last_positive_at = r.assessed_at
-        scan.last = r
-        scan.last_at = r.assessed_at
-    return scan
+            last_ice_at = at
+        if (crs or 0) >= 1 or (icans or 0) >= 1:
+            last_positive_at = at
+    last = rows[-1] if rows else None
+    return _EpisodeScan(
+        max_crs=max_crs,
+        max_crs_day=day_number(infused_at, max_crs_at, tz) if max_crs and max_crs_at else None,
+        max_icans=max_icans,
+        max_icans_day=(day_number(infused_at, max_icans_at, tz)
+                       if max_icans and max_icans_at else None),
+        last_at=None if last is None else last.assessed_at,
+        last=last,
+        last_ice_at=last_ice_at,
+        last_positive_at=last_positive_at,
+    )
 
 
 def list_ward(ctx: AppContext, actor: Actor, ward: str | None = None) -> list[WardRow]:
