@@ -30,16 +30,22 @@ def _crs_cell(window: Any, episode_id: int) -> Any:
     return model.index(model.row_for_episode(episode_id), COL_CRS)
 
 
+def crs_then_paracetamol(ctx: Any, episode_id: int) -> None:
+    """CRS 1 two hours ago, paracetamol an hour ago: the RULES C2 fever waiver applies."""
+    now = ctx.clock()
+    record_assessment(ctx, NURSE, episode_id,
+                      {**COMPLETE_FEVER, "assessed_at": now - timedelta(hours=2)},
+                      confirmations={"assessed_at": "paper chart, entered late"})
+    record_administration(ctx, NURSE, episode_id, drug="paracetamol", dose=1000,
+                          given_at=now - timedelta(hours=1))
+
+
 def test_temperature_alone_after_crs_and_paracetamol_shows_crs_at_least_0(
     window: Any, ward: Ward
 ) -> None:
     ctx = window.ctx
     now = ctx.clock()
-    record_assessment(ctx, NURSE, ward.adult,
-                      {**COMPLETE_FEVER, "assessed_at": now - timedelta(hours=2)},
-                      confirmations={"assessed_at": "paper chart, entered late"})
-    record_administration(ctx, NURSE, ward.adult, drug="paracetamol", dose=1000,
-                          given_at=now - timedelta(hours=1))
+    crs_then_paracetamol(ctx, ward.adult)
     record_assessment(ctx, NURSE, ward.adult, {"assessed_at": now, "temperature_c": 36.8})
     window.refresh()
 

@@ -260,20 +260,9 @@ def test_an_empty_form_grades_nothing_even_after_crs_and_a_drug(
 ) -> None:
     """With CRS diagnosed and paracetamol given (the C2 fever waiver), an empty set would
     grade "CRS 0 · none" from the history alone: the preview must wait for a value."""
-    from datetime import timedelta
+    from tests.gui.test_board_lower_bound import crs_then_paracetamol
 
-    from app.services.administrations import record_administration
-    from app.services.assessments import record_assessment
-    from tests.gui.conftest import NURSE
-    from tests.gui.test_board_lower_bound import COMPLETE_FEVER
-
-    ctx = window.ctx
-    now = ctx.clock()
-    record_assessment(ctx, NURSE, ward.adult,
-                      {**COMPLETE_FEVER, "assessed_at": now - timedelta(hours=2)},
-                      confirmations={"assessed_at": "paper chart, entered late"})
-    record_administration(ctx, NURSE, ward.adult, drug="paracetamol", dose=1000,
-                          given_at=now - timedelta(hours=1))
+    crs_then_paracetamol(window.ctx, ward.adult)
     form = open_patient(window, qtbot, ward.adult)
     preview = window.patient_view.preview
     assert preview.crs_chip.text() == "CRS — · not assessed"
