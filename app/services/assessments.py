@@ -567,6 +567,9 @@ def record_assessment(
                     return stored  # a double submit: the row already stored, no second row
             episode = load_episode(session, episode_id)
             _check_episode_open(episode)
+            # Held for the whole write: the session's identity map keeps only referenced
+            # objects, and validation and grading each look the patient up (one SELECT).
+            _patient = load_patient(session, episode.patient_id)
             check, timing = _validate_submission(
                 session, episode, raw, assessed_at, now=now, tz=ctx.tz, is_baseline=is_baseline
             )
