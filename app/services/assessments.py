@@ -440,10 +440,34 @@ def _validate_submission(
     timing = check_assessment_time(
         assessed_at, now=now, infused_at=day0, tz=tz, is_baseline=is_baseline
     )
-    rejections = check.rejections + timing.rejections
+    rejections = (check.rejections + _wrong_tool(check.values, age, episode.developmental_delay)
+                  + timing.rejections)
     if rejections:
         raise ValidationFailed(rejections)
     return check, timing
+
+
+# The encephalopathy screen each tool's values belong to (RULES I1).
+_ICE_FIELDS = ("ice_items", "ice_score", "ice_unable_reason")
+_CAPD_FIELDS = ("capd_items", "capd_score", "capd_unable_reason")
+
+
+def _wrong_tool(values: Mapping[str, Any], age: float, delay: bool) -> list[FieldProblem]:
+    """RULES I1: an ICE for a patient assessed with CAPD (or the reverse) is refused, as
+    `python -m grading` refuses it. Stored, it would grade nothing yet count as the
+    encephalopathy screen done (E4) and leave the ICANS domain silently missing."""
+    capd = grading.uses_capd(age, delay)
+    given = [f for f in (_ICE_FIELDS if capd else _CAPD_FIELDS) if values.get(f) is not None]
+    if not given:
+        return []
+    if capd:
+        why = "developmental delay" if delay else f"age {int(age)}, under 12"
+        message = (f"ICE does not apply ({why}): this patient is screened with CAPD — enter "
+                   "the CAPD items instead")
+    else:
+        message = (f"CAPD does not apply (age {int(age)}, no developmental delay): this "
+                   "patient is screened with ICE — enter the ICE items instead")
+    return [FieldProblem(given[0], message)]
 
 
 def _alerts_after(

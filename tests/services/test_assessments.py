@@ -62,6 +62,21 @@ def test_age_tool_and_scale_are_derived_not_typed(ctx, at):
     assert row.news2_total is None and row.news2_null_reason  # RULES N1: under 16
 
 
+def test_the_wrong_encephalopathy_tool_is_refused_naming_the_right_one(ctx, episode_id, at):
+    """RULES I1: stored, a child's ICE graded nothing yet counted as the screen done (E4)."""
+    child = make_episode(ctx, nhs="9990000026", dob=date(2019, 3, 10))  # 7 today
+    with pytest.raises(ValidationFailed) as refused:
+        assessments.record_assessment(ctx, NURSE, child, {"assessed_at": at(), "ice_score": 2})
+    [problem] = refused.value.problems
+    assert problem.field == "ice_score"
+    assert "age 7, under 12" in problem.message and "enter the CAPD items" in problem.message
+    with pytest.raises(ValidationFailed) as refused:
+        assessments.record_assessment(ctx, NURSE, episode_id,
+                                      {"assessed_at": at(), "capd_score": 12})
+    assert "screened with ICE" in refused.value.problems[0].message
+    assert _count(ctx) == 0
+
+
 def test_missing_icans_domains_show_at_least(ctx, episode_id, at):
     row = assessments.record_assessment(
         ctx, NURSE, episode_id, {"assessed_at": at(), "ice_score": 5}
