@@ -371,3 +371,40 @@ class TrendRow:
     crs_resolution_day: int | None
     icans_onset_day: int | None
     icans_resolution_day: int | None
+
+
+@dataclass(frozen=True)
+class PlannedRow:
+    """One registered episode not yet infused (status planned): the "Awaiting infusion"
+    list, where the infusion is recorded from. `readiness_text` is the RULES E6 gate's own
+    check (app.services.tocilizumab), in ward words."""
+
+    episode_id: int
+    patient_id: int
+    ward: str
+    bed: str
+    patient_name: str  # "MURPHY, Siobhan"
+    nhs_number: str  # formatted "999 000 1234", or "" (then hospital_number identifies)
+    hospital_number: str | None
+    date_of_birth: date
+    age_years: int
+    product_code: str
+    product_label: str  # "Yescarta (axicabtagene ciloleucel)", or the code when unknown
+    planned_infusion_date: date | None
+    days_to_infusion: int | None  # planned date minus today (ward dates); < 0: date passed
+    weight_kg: float
+    weight_recorded_on: date
+    readiness_met: bool  # RULES E6 requirement met: the infusion may be recorded
+    readiness_text: str  # "Ready: 2 doses reserved" / "Short by 1 dose — ask pharmacy"
+    readiness_detail: str  # the gate's detail, e.g. "needs 1 dose of 640 mg; reserved 400 mg"
+    reserved_vial_expiring: bool  # a reserved vial expires within 48 h
+    version: int
+
+
+@dataclass(frozen=True)
+class Registration:
+    """What registering a patient with their first (or a further) CAR-T episode stored."""
+
+    patient: PatientRow
+    episode: EpisodeRow
+    new_patient: bool  # False: the episode was added to a patient already registered

@@ -7,22 +7,29 @@ overwrites (ARCHITECTURE.md "Concurrency").
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session, object_session
 
 from app.actor import Actor
 from app.audit import record_audit, snapshot
+from app.clock import format_local
 from app.context import AppContext
-from app.errors import FieldProblem, ValidationFailed
+from app.errors import ConfirmationRequired, FieldProblem, ValidationFailed
 from app.nhs_number import format_nhs_number, normalise_nhs_number
 from app.permissions import Action, require
-from app.rows import EpisodeRow, PatientRow
+from app.rows import EpisodeRow, PatientRow, Registration
+from app.services.alerts import resolve_by_system
 from app.services.history import load_episode, load_patient, versioned_update
-from db.models import Episode, Patient
+from db.models import Alert, Episode, Patient
 
 SEXES = ("female", "male", "other", "unknown")
+SEX_LABELS = {"female": "Female", "male": "Male", "other": "Other", "unknown": "Not known"}
 # RULES C6: grade 5 CRS/ICANS exists only as a death attributed to it.
 DEATH_CAUSES = ("crs", "icans", "disease_progression", "infection", "other")
 WEIGHT_LIMITS_KG = (0.5, 350.0)
@@ -74,6 +81,8 @@ def to_episode_row(e: Episode) -> EpisodeRow:
 
 def _product_problem(product_code: str) -> FieldProblem | None:
     """The product must be in the product table (resources/, owned by app.products)."""
+    if not (product_code or "").strip():
+        return FieldProblem("product_code", "choose the CAR-T product")
     try:
         from app.products import products as product_table
     except ImportError:  # product table not built yet: accept, it is checked at infusion
@@ -81,25 +90,36 @@ def _product_problem(product_code: str) -> FieldProblem | None:
     products = product_table()
     if product_code in products:
         return None
-    known = ", ".join(sorted(products)) or "none configured"
+    # The labels the product list shows, never the stored codes (ward words).
+    known = ", ".join(sorted(p.label for p in products.values())) or "none configured"
     return FieldProblem(
         "product_code", f"unknown product {product_code!r} — choose one of: {known}"
     )
 
 
-def register_patient(
-    ctx: AppContext,
-    actor: Actor,
+@dataclass(frozen=True)
+class _PatientValues:
+    """The identity fields as stored: NHS digits, trimmed names."""
+
+    digits: str | None
+    hospital: str | None
+    family: str
+    given: str
+    date_of_birth: date | None
+    sex: str
+
+
+def _patient_problems(
+    today: date,
     *,
     nhs_number: str | None,
     hospital_number: str | None,
     family_name: str,
     given_name: str,
-    date_of_birth: date,
+    date_of_birth: date | None,
     sex: str,
-) -> PatientRow:
-    require(actor, Action.REGISTER_PATIENT)
-    now = ctx.clock()
+) -> tuple[list[FieldProblem], _PatientValues]:
+    """Every problem with the patient half of a registration (nothing read or stored)."""
     problems: list[FieldProblem] = []
     digits: str | None = None
     if nhs_number and nhs_number.strip():
@@ -117,53 +137,200 @@ def register_patient(
         problems.append(FieldProblem("family_name", "family name is required"))
     if not given:
         problems.append(FieldProblem("given_name", "given name is required"))
-    today = now.astimezone(ctx.tz).date()
-    if date_of_birth > today:
+    if date_of_birth is None:
+        problems.append(FieldProblem("date_of_birth", "date of birth is required"))
+    elif date_of_birth > today:
         problems.append(FieldProblem("date_of_birth", "date of birth is in the future"))
     elif date_of_birth.year < 1900:
         problems.append(FieldProblem("date_of_birth", "date of birth before 1900 — check the year"))
     if sex not in SEXES:
-        problems.append(FieldProblem("sex", f"sex must be one of {', '.join(SEXES)}"))
+        choices = ", ".join(SEX_LABELS[s] for s in SEXES[:-1]) + f" or {SEX_LABELS[SEXES[-1]]}"
+        problems.append(FieldProblem("sex", f"choose the sex: {choices}"))
+    return problems, _PatientValues(digits, hospital, family, given, date_of_birth, sex)
+
+
+def _episode_problems(
+    *, product_code: str, weight_kg: float, consultant: str, ward: str, spo2_scale: int
+) -> list[FieldProblem]:
+    """Every problem with the episode half of a registration (nothing read or stored)."""
+    problems: list[FieldProblem] = []
+    product_problem = _product_problem(product_code)
+    if product_problem is not None:
+        problems.append(product_problem)
+    problems += _weight_problems(weight_kg)
+    if not (consultant or "").strip():
+        problems.append(FieldProblem("consultant", "the responsible consultant is required"))
+    if not (ward or "").strip():
+        problems.append(FieldProblem("ward", "ward is required"))
+    if spo2_scale not in (1, 2):
+        problems.append(FieldProblem("spo2_scale", "SpO2 scale is 1 or 2 (RULES N2)"))
+    return problems
+
+
+def _find_registered(
+    session: Session, digits: str | None, hospital: str | None
+) -> tuple[Patient, str, str] | None:
+    """(patient, field, "NHS number 999 000 1234") when either number is already stored."""
+    for column, value, label in (
+        (Patient.nhs_number, digits, f"NHS number {format_nhs_number(digits)}"),
+        (Patient.hospital_number, hospital, f"hospital number {hospital}"),
+    ):
+        if value is None:
+            continue
+        existing = session.execute(select(Patient).where(column == value)).scalar_one_or_none()
+        if existing is not None:
+            return existing, column.key, label
+    return None
+
+
+def _open_episode(session: Session, patient_id: int) -> Episode | None:
+    """The patient's planned or active episode (at most one is open at a time)."""
+    return session.execute(
+        select(Episode)
+        .where(Episode.patient_id == patient_id, Episode.status.in_(("planned", "active")))
+        .order_by(Episode.id)
+    ).scalars().first()
+
+
+def _patient_name(p: Patient) -> str:
+    return f"{p.family_name.upper()}, {p.given_name}"
+
+
+def describe_open_episode(e: Episode | EpisodeRow, tz: ZoneInfo) -> str:
+    """"a CAR-T episode awaiting infusion (Yescarta, planned 12 Mar 2026, bed 4)"."""
+    from app.products import display_name
+
+    parts = [display_name(e.product_code)]
+    if e.status == "planned":
+        what = "a CAR-T episode awaiting infusion"
+        if e.planned_infusion_date is not None:
+            parts.append(f"planned {e.planned_infusion_date:%d %b %Y}")
+    else:
+        what = "an active CAR-T episode"
+        if e.infused_at is not None:
+            parts.append(f"infused {e.infused_at.astimezone(tz):%d %b %Y}")
+    if e.bed:
+        parts.append(f"bed {e.bed}")
+    return f"{what} ({', '.join(parts)})"
+
+
+class AlreadyRegistered(ValidationFailed):
+    """The NHS (or hospital) number typed belongs to a stored patient. `patient` is that
+    patient; `open_episode` their planned or active episode, if any. With no open episode
+    the caller may add the new episode to them (`existing_patient_id`)."""
+
+    def __init__(
+        self, field: str, label: str, patient: PatientRow, open_episode: EpisodeRow | None,
+        message: str,
+    ) -> None:
+        super().__init__([FieldProblem(field, message)])
+        self.field = field
+        self.label = label  # "NHS number 999 000 1308"
+        self.patient = patient
+        self.open_episode = open_episode
+
+
+def register_patient(
+    ctx: AppContext,
+    actor: Actor,
+    *,
+    nhs_number: str | None,
+    hospital_number: str | None,
+    family_name: str,
+    given_name: str,
+    date_of_birth: date,
+    sex: str,
+) -> PatientRow:
+    require(actor, Action.REGISTER_PATIENT)
+    now = ctx.clock()
+    problems, values = _patient_problems(
+        now.astimezone(ctx.tz).date(), nhs_number=nhs_number, hospital_number=hospital_number,
+        family_name=family_name, given_name=given_name, date_of_birth=date_of_birth, sex=sex,
+    )  # fmt: skip
     if problems:
         raise ValidationFailed(problems)
 
     with ctx.database.transaction() as session:
-        for column, value, label in (
-            (Patient.nhs_number, digits, f"NHS number {format_nhs_number(digits)}"),
-            (Patient.hospital_number, hospital, f"hospital number {hospital}"),
-        ):
-            if value is None:
-                continue
-            existing = session.execute(select(Patient).where(column == value)).scalar_one_or_none()
-            if existing is not None:
-                who = f"{existing.family_name.upper()}, {existing.given_name}"
-                raise ValidationFailed(
-                    [
-                        FieldProblem(
-                            column.key,
-                            f"{label} is already registered to patient {existing.id} ({who}) — "
-                            "open that patient instead",
-                        )
-                    ]
-                )
-        patient = Patient(
-            nhs_number=digits,
-            hospital_number=hospital,
-            family_name=family,
-            given_name=given,
-            date_of_birth=date_of_birth,
-            sex=sex,
-            created_at=now,
-            version=1,
-            updated_by=actor.username,
-            updated_at=now,
-        )
-        session.add(patient)
-        session.flush()
+        found = _find_registered(session, values.digits, values.hospital)
+        if found is not None:
+            existing, field, label = found
+            raise ValidationFailed(
+                [
+                    FieldProblem(
+                        field,
+                        f"{label} is already registered to patient {existing.id} "
+                        f"({_patient_name(existing)}) — open that patient instead",
+                    )
+                ]
+            )
+        patient = _add_patient(session, actor, now, values)
         record_audit(
             session, actor, now, "register_patient", "patient", patient.id, after=snapshot(patient)
         )
         return to_patient_row(patient)
+
+
+def _add_patient(session: Session, actor: Actor, now: datetime, values: _PatientValues) -> Patient:
+    assert values.date_of_birth is not None  # checked by _patient_problems
+    patient = Patient(
+        nhs_number=values.digits,
+        hospital_number=values.hospital,
+        family_name=values.family,
+        given_name=values.given,
+        date_of_birth=values.date_of_birth,
+        sex=values.sex,
+        created_at=now,
+        version=1,
+        updated_by=actor.username,
+        updated_at=now,
+    )
+    session.add(patient)
+    session.flush()
+    return patient
+
+
+def _add_episode(
+    session: Session, ctx: AppContext, actor: Actor, *, now: datetime, patient_id: int,
+    values: dict[str, Any],
+) -> Episode:
+    episode = Episode(
+        patient_id=patient_id,
+        product_code=values["product_code"],
+        planned_infusion_date=values["planned_infusion_date"],
+        weight_kg=float(values["weight_kg"]),
+        weight_recorded_on=now.astimezone(ctx.tz).date(),
+        consultant=values["consultant"].strip(),
+        ward=values["ward"].strip(),
+        bed=values["bed"].strip(),
+        carer_name=values["carer_name"].strip(),
+        carer_phone=values["carer_phone"].strip(),
+        status="planned",
+        spo2_scale=values["spo2_scale"],
+        developmental_delay=values["developmental_delay"],
+        nursing_note="",
+        created_at=now,
+        version=1,
+        updated_by=actor.username,
+        updated_at=now,
+    )
+    session.add(episode)
+    session.flush()
+    return episode
+
+
+def _refuse_second_open_episode(session: Session, patient: Patient, tz: ZoneInfo) -> None:
+    open_episode = _open_episode(session, patient.id)
+    if open_episode is not None:
+        raise ValidationFailed(
+            [
+                FieldProblem(
+                    "patient_id",
+                    f"{_patient_name(patient)} already has an open episode: "
+                    f"{describe_open_episode(open_episode, tz)} — discharge it before "
+                    "registering another infusion",
+                )
+            ]
+        )
 
 
 def register_episode(
@@ -184,59 +351,20 @@ def register_episode(
 ) -> EpisodeRow:
     require(actor, Action.REGISTER_PATIENT)
     now = ctx.clock()
-    problems: list[FieldProblem] = []
-    product_problem = _product_problem(product_code)
-    if product_problem is not None:
-        problems.append(product_problem)
-    problems += _weight_problems(weight_kg)
-    if not (consultant or "").strip():
-        problems.append(FieldProblem("consultant", "the responsible consultant is required"))
-    if not (ward or "").strip():
-        problems.append(FieldProblem("ward", "ward is required"))
-    if spo2_scale not in (1, 2):
-        problems.append(FieldProblem("spo2_scale", "SpO2 scale is 1 or 2 (RULES N2)"))
+    problems = _episode_problems(product_code=product_code, weight_kg=weight_kg,
+                                 consultant=consultant, ward=ward, spo2_scale=spo2_scale)
     if problems:
         raise ValidationFailed(problems)
+    values = {
+        "product_code": product_code, "planned_infusion_date": planned_infusion_date,
+        "weight_kg": weight_kg, "consultant": consultant, "ward": ward, "bed": bed,
+        "carer_name": carer_name, "carer_phone": carer_phone,
+        "developmental_delay": developmental_delay, "spo2_scale": spo2_scale,
+    }  # fmt: skip
 
     with ctx.database.transaction() as session:
-        load_patient(session, patient_id)
-        open_episode = session.execute(
-            select(Episode.id).where(
-                Episode.patient_id == patient_id, Episode.status.in_(("planned", "active"))
-            )
-        ).scalar()
-        if open_episode is not None:
-            raise ValidationFailed(
-                [
-                    FieldProblem(
-                        "patient_id",
-                        f"patient {patient_id} already has an open episode ({open_episode}) — "
-                        "discharge it before registering another infusion",
-                    )
-                ]
-            )
-        episode = Episode(
-            patient_id=patient_id,
-            product_code=product_code,
-            planned_infusion_date=planned_infusion_date,
-            weight_kg=float(weight_kg),
-            weight_recorded_on=now.astimezone(ctx.tz).date(),
-            consultant=consultant.strip(),
-            ward=ward.strip(),
-            bed=bed.strip(),
-            carer_name=carer_name.strip(),
-            carer_phone=carer_phone.strip(),
-            status="planned",
-            spo2_scale=spo2_scale,
-            developmental_delay=developmental_delay,
-            nursing_note="",
-            created_at=now,
-            version=1,
-            updated_by=actor.username,
-            updated_at=now,
-        )
-        session.add(episode)
-        session.flush()
+        _refuse_second_open_episode(session, load_patient(session, patient_id), ctx.tz)
+        episode = _add_episode(session, ctx, actor, now=now, patient_id=patient_id, values=values)
         record_audit(
             session,
             actor,
@@ -248,6 +376,134 @@ def register_episode(
             after=snapshot(episode),
         )
         return to_episode_row(episode)
+
+
+def registration_problems(
+    ctx: AppContext,
+    actor: Actor,
+    *,
+    nhs_number: str | None,
+    hospital_number: str | None,
+    family_name: str,
+    given_name: str,
+    date_of_birth: date | None,
+    sex: str,
+    product_code: str,
+    weight_kg: float,
+    consultant: str,
+    ward: str,
+    spo2_scale: int = 1,
+    **_other: Any,
+) -> list[FieldProblem]:
+    """Every problem with both halves of a registration at once, reading and storing
+    nothing: the register dialog shows them all in one go (with its own date-parsing
+    problems) instead of in rounds. `register_patient_with_episode` applies the same."""
+    require(actor, Action.REGISTER_PATIENT)
+    problems, _values = _patient_problems(
+        ctx.clock().astimezone(ctx.tz).date(), nhs_number=nhs_number,
+        hospital_number=hospital_number, family_name=family_name, given_name=given_name,
+        date_of_birth=date_of_birth, sex=sex,
+    )  # fmt: skip
+    return problems + _episode_problems(product_code=product_code, weight_kg=weight_kg,
+                                        consultant=consultant, ward=ward, spo2_scale=spo2_scale)
+
+
+def register_patient_with_episode(
+    ctx: AppContext,
+    actor: Actor,
+    *,
+    nhs_number: str | None,
+    hospital_number: str | None,
+    family_name: str,
+    given_name: str,
+    date_of_birth: date | None,
+    sex: str,
+    product_code: str,
+    planned_infusion_date: date | None,
+    weight_kg: float,
+    consultant: str,
+    ward: str,
+    bed: str = "",
+    carer_name: str = "",
+    carer_phone: str = "",
+    developmental_delay: bool = False,
+    spo2_scale: int = 1,
+    existing_patient_id: int | None = None,
+) -> Registration:
+    """Register a patient and their CAR-T episode in ONE transaction with one audit event:
+    a refusal of either half stores nothing (no patient left without an episode).
+
+    Every field of both halves is checked before anything is read, and all problems are
+    raised together (ValidationFailed). When the NHS or hospital number already belongs
+    to a patient, AlreadyRegistered names them; the caller may then resubmit with
+    `existing_patient_id` to add the episode to that patient (the typed identity fields
+    are then not stored: the record keeps the patient's stored identity). A patient with
+    a planned or active episode gets no second one."""
+    require(actor, Action.REGISTER_PATIENT)
+    now = ctx.clock()
+    tz = ctx.tz
+    problems, values = _patient_problems(
+        now.astimezone(tz).date(), nhs_number=nhs_number, hospital_number=hospital_number,
+        family_name=family_name, given_name=given_name, date_of_birth=date_of_birth, sex=sex,
+    )  # fmt: skip
+    if existing_patient_id is not None:
+        problems = []  # the stored patient's identity is used, not what was typed
+    problems += _episode_problems(product_code=product_code, weight_kg=weight_kg,
+                                  consultant=consultant, ward=ward, spo2_scale=spo2_scale)
+    if problems:
+        raise ValidationFailed(problems)
+    episode_values = {
+        "product_code": product_code, "planned_infusion_date": planned_infusion_date,
+        "weight_kg": weight_kg, "consultant": consultant, "ward": ward, "bed": bed,
+        "carer_name": carer_name, "carer_phone": carer_phone,
+        "developmental_delay": developmental_delay, "spo2_scale": spo2_scale,
+    }  # fmt: skip
+
+    with ctx.database.transaction() as session:
+        if existing_patient_id is not None:
+            patient = load_patient(session, existing_patient_id)
+            _refuse_second_open_episode(session, patient, tz)
+            new_patient = False
+        else:
+            found = _find_registered(session, values.digits, values.hospital)
+            if found is not None:
+                raise _already_registered(session, *found, tz=tz)
+            patient = _add_patient(session, actor, now, values)
+            new_patient = True
+        episode = _add_episode(session, ctx, actor, now=now, patient_id=patient.id,
+                               values=episode_values)
+        record_audit(
+            session,
+            actor,
+            now,
+            "register_patient_with_episode" if new_patient else "register_episode",
+            "episode",
+            episode.id,
+            episode_id=episode.id,
+            after={"patient": snapshot(patient), "episode": snapshot(episode)}
+            if new_patient else snapshot(episode),
+        )
+        return Registration(to_patient_row(patient), to_episode_row(episode), new_patient)
+
+
+def _already_registered(
+    session: Session, existing: Patient, field: str, label: str, *, tz: ZoneInfo
+) -> AlreadyRegistered:
+    who = f"{_patient_name(existing)} (born {existing.date_of_birth:%d %b %Y})"
+    open_episode = _open_episode(session, existing.id)
+    if open_episode is None:
+        message = (f"{label} belongs to {who}. Add the new CAR-T episode to this patient "
+                   "instead of registering them again.")
+    else:
+        where = ("find them under Awaiting infusion" if open_episode.status == "planned"
+                 else "find them on the ward board")
+        message = (f"{label} belongs to {who}, who already has "
+                   f"{describe_open_episode(open_episode, tz)} — {where}. A new episode can "
+                   "be added once that one has ended.")
+    return AlreadyRegistered(
+        field, label, to_patient_row(existing),
+        None if open_episode is None else to_episode_row(open_episode), message,
+    )  # fmt: skip
 
 
 def _weight_problems(weight_kg: float) -> list[FieldProblem]:
@@ -279,7 +535,11 @@ def _edit_episode(
     values: dict[str, Any],
     check: Any = None,
     reason: str | None = None,
+    close_alerts: Callable[[Alert], str] | None = None,
 ) -> EpisodeRow:
+    """`check(episode)` returns problems (or raises ConfirmationRequired) before anything is
+    written; `close_alerts(alert)` gives the reason each open alert of the episode is
+    resolved with, by the system, in the same transaction (listed in the audit event)."""
     now = ctx.clock()
     with ctx.database.transaction() as session:
         episode = load_episode(session, episode_id)
@@ -297,6 +557,12 @@ def _edit_episode(
             {**values, "updated_by": actor.username, "updated_at": now},
             tz=ctx.tz,
         )
+        after = snapshot(episode, fields)
+        if close_alerts is not None:
+            changes = [resolve_by_system(session, alert, now, close_alerts(alert))
+                       for alert in _open_alerts(session, episode_id)]
+            if changes:
+                after["alerts"] = [change.for_audit() for change in changes]
         record_audit(
             session,
             actor,
@@ -306,21 +572,76 @@ def _edit_episode(
             episode_id,
             episode_id=episode_id,
             before=before,
-            after=snapshot(episode, fields),
+            after=after,
             reason=reason,
         )
         return to_episode_row(episode)
 
 
+def _open_alerts(session: Session, episode_id: int) -> list[Alert]:
+    return list(
+        session.execute(
+            select(Alert)
+            .where(Alert.episode_id == episode_id, Alert.status != "resolved")
+            .order_by(Alert.raised_at, Alert.id)
+        ).scalars()
+    )
+
+
+def _critical_care_problem(
+    session: Session, episode_id: int, tz: ZoneInfo, outcome: str
+) -> FieldProblem | None:
+    """RULES E1: an open critical-care alert, named, as the reason a discharge needs."""
+    alert = next((a for a in _open_alerts(session, episode_id) if a.kind == "critical_care"),
+                 None)
+    if alert is None:
+        return None
+    return FieldProblem(
+        "reason",
+        f"the critical-care alert “{alert.message}” (raised "
+        f"{format_local(alert.raised_at, tz)}) is still open: the discussion with critical "
+        f"care has not been recorded (RULES E1). Record the discussion first, or give the "
+        f"reason to record the {outcome} with it open",
+    )
+
+
 def record_discharge(
-    ctx: AppContext, actor: Actor, episode_id: int, *, at: datetime, expected_version: int
+    ctx: AppContext,
+    actor: Actor,
+    episode_id: int,
+    *,
+    at: datetime,
+    expected_version: int,
+    reason: str | None = None,
 ) -> EpisodeRow:
+    """The episode ends with the patient discharged; they leave the board.
+
+    RULES E1: while a critical-care alert is open (no discussion recorded) the discharge
+    needs a reason (ConfirmationRequired names the alert): discharging instead of
+    recording the ICU transfer, or the wrong highlighted patient, must not make a grade-3
+    patient vanish unasked. Every open alert of the episode is then resolved by the system
+    ("patient discharged", with the reason for a critical-care one) in the same
+    transaction and listed in the audit event — an alert of an ended episode is shown on
+    no screen, so it must not stay "open" unseen."""
     require(actor, Action.REGISTER_PATIENT)
+    given = (reason or "").strip() or None
 
     def check(e: Episode) -> list[FieldProblem]:
         if e.status not in ("active", "planned"):
             return [FieldProblem("status", f"episode is already {e.status}")]
-        return _time_problems(ctx, e, at, "discharged_at")
+        problems = _time_problems(ctx, e, at, "discharged_at")
+        if not problems and given is None:
+            session = object_session(e)
+            assert session is not None
+            needed = _critical_care_problem(session, e.id, ctx.tz, "discharge")
+            if needed is not None:
+                raise ConfirmationRequired([needed])
+        return problems
+
+    def close(alert: Alert) -> str:
+        if alert.kind == "critical_care" and given is not None:
+            return f"patient discharged with the critical-care discussion not recorded: {given}"
+        return "patient discharged"
 
     return _edit_episode(
         ctx,
@@ -330,6 +651,8 @@ def record_discharge(
         action="record_discharge",
         values={"status": "discharged", "discharged_at": at},
         check=check,
+        reason=given,
+        close_alerts=close,
     )
 
 
@@ -342,7 +665,11 @@ def record_death(
     cause: str,
     expected_version: int,
 ) -> EpisodeRow:
-    """RULES C6: a death attributed to CRS or ICANS is how grade 5 enters the record."""
+    """RULES C6: a death attributed to CRS or ICANS is how grade 5 enters the record.
+
+    Every open alert of the episode, a critical-care one included, is resolved by the
+    system ("patient died") in the same transaction and listed in the audit event: no
+    discussion or dose can follow, and the death needs no confirmation."""
     require(actor, Action.REGISTER_PATIENT)
 
     def check(e: Episode) -> list[FieldProblem]:
@@ -363,12 +690,18 @@ def record_death(
         action="record_death",
         values={"status": "died", "died_at": at, "death_cause": cause},
         check=check,
+        close_alerts=lambda _alert: "patient died",
     )
 
 
 def record_icu_transfer(
     ctx: AppContext, actor: Actor, episode_id: int, *, at: datetime, expected_version: int
 ) -> EpisodeRow:
+    """The patient moved to intensive care. The episode stays active (monitoring goes on,
+    the patient stays on the board) and so do its alerts: the transfer is not the RULES E1
+    record of who in critical care was contacted, when and with what outcome, so an open
+    critical-care alert still closes only by recording that discussion (outcome
+    "transfer"); NEWS2 and overdue alerts clear with the next assessment as usual."""
     require(actor, Action.RECORD_ASSESSMENT)
 
     def check(e: Episode) -> list[FieldProblem]:

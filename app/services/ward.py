@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, NamedTuple, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select
@@ -32,6 +32,7 @@ from app.rows import (
     AssessmentRow,
     CourseSummary,
     EpisodeHeader,
+    PlannedRow,
     SyndromeCourse,
     Timeline,
     TimelineDay,
@@ -59,6 +60,9 @@ from app.services.history import (
     whole_years,
 )
 from db.models import Administration, Alert, Assessment, Episode, Patient
+
+if TYPE_CHECKING:
+    from app.services.tocilizumab import ReadinessRow
 
 LAST_DAY = 28
 RECENTLY_FINISHED = timedelta(days=35)  # trend grid: infused within this, any status
@@ -245,6 +249,88 @@ def list_ward(ctx: AppContext, actor: Actor, ward: str | None = None) -> list[Wa
             )
         )
     rows.sort(key=lambda r: (_bed_key(r.bed), r.patient_name))
+    return rows
+
+
+# --- awaiting infusion -----------------------------------------------------------------
+
+
+def _doses(n: int) -> str:
+    return f"{n} dose" if n == 1 else f"{n} doses"
+
+
+def readiness_summary(readiness: ReadinessRow) -> tuple[str, str]:
+    """(summary, detail) of the RULES E6 check in ward words:
+    "Ready: 2 doses reserved", "Short by 1 dose — ask pharmacy"."""
+    detail = readiness.missing_text
+    if readiness.met:
+        text = f"Ready: {_doses(readiness.doses_reserved)} reserved"
+        if readiness.expiring_within_48h:
+            text += " — a reserved vial expires within 48 h, ask pharmacy to replace it"
+        return text, readiness.requirement_text
+    if readiness.needed_doses <= 0:  # product not in the table: the gate is never met
+        return "Not ready: product not in the product table — ask pharmacy", detail
+    short = readiness.needed_doses - readiness.doses_reserved
+    return f"Short by {_doses(short)} — ask pharmacy", detail
+
+
+def list_planned(ctx: AppContext, actor: Actor, ward: str | None = None) -> list[PlannedRow]:
+    """Registered episodes not yet infused (status planned), soonest planned date first
+    (no date last), then bed. Each carries the tocilizumab readiness check the infusion gate
+    applies (RULES E6, `tocilizumab._readiness`), so the ward sees who can be infused.
+
+    The board (`list_ward`) lists infused episodes only; without this list a planned
+    patient appeared on no screen and their infusion could not be recorded. A ward has a
+    handful of planned patients, so the readiness check runs per episode (one query each)."""
+    # Imported here: the tocilizumab module (and its grading import) is not needed to
+    # paint the ward board.
+    from app.products import display_name
+    from app.services.tocilizumab import _readiness
+
+    require(actor, Action.VIEW_WARD)
+    now, tz = ctx.clock(), ctx.tz
+    today = now.astimezone(tz).date()
+    with ctx.database.read() as session:
+        q = (
+            select(Episode, Patient)
+            .join(Patient, Patient.id == Episode.patient_id)
+            .where(Episode.status == "planned")
+        )
+        if ward is not None:
+            q = q.where(Episode.ward == ward)
+        pairs = session.execute(q).all()
+        checks = {episode.id: _readiness(session, episode, now) for episode, _p in pairs}
+    rows = []
+    for episode, patient in pairs:
+        readiness = checks[episode.id]
+        text, detail = readiness_summary(readiness)
+        planned = episode.planned_infusion_date
+        rows.append(
+            PlannedRow(
+                episode_id=episode.id,
+                patient_id=patient.id,
+                ward=episode.ward,
+                bed=episode.bed,
+                patient_name=_patient_name(patient),
+                nhs_number=format_nhs_number(patient.nhs_number),
+                hospital_number=patient.hospital_number,
+                date_of_birth=patient.date_of_birth,
+                age_years=whole_years(patient.date_of_birth, today),
+                product_code=episode.product_code,
+                product_label=display_name(episode.product_code),
+                planned_infusion_date=planned,
+                days_to_infusion=None if planned is None else (planned - today).days,
+                weight_kg=episode.weight_kg,
+                weight_recorded_on=episode.weight_recorded_on,
+                readiness_met=readiness.met,
+                readiness_text=text,
+                readiness_detail=detail,
+                reserved_vial_expiring=readiness.expiring_within_48h,
+                version=episode.version,
+            )
+        )
+    rows.sort(key=lambda r: (r.planned_infusion_date is None, r.planned_infusion_date or today,
+                             _bed_key(r.bed), r.patient_name))
     return rows
 
 
