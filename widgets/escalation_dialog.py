@@ -64,15 +64,23 @@ WARD_MESSAGES: dict[str, str] = {
     "outcome": ("Choose the outcome: transfer to critical care, stay on the ward with a "
                 "plan, or transfer declined"),
 }
+# The service refuses a discussion timed well before the alert (a slip of the day or month);
+# the dialog names the raise time it shows in its heading, so the nurse sees what to fix.
+BEFORE_RAISED_MESSAGE = ("The discussion time is before the alert was raised ({raised}) — "
+                         "check the date and time")
 DETAIL_MESSAGES: dict[str, str] = {
     "stay_with_plan": "Write the plan for staying on the ward",
     "declined": "Write the reason the transfer was declined",
 }
 
 
-def ward_message(problem: FieldProblem, outcome: str) -> str:
+def ward_message(problem: FieldProblem, outcome: str, before_raised: str | None = None) -> str:
     """The problem in ward words; a field the dialog does not know keeps the service's text
-    (it is already written for users, e.g. "alert already resolved by …")."""
+    (it is already written for users, e.g. "alert already resolved by …").
+    `before_raised`: the alert's raise time when the typed discussion time is before it
+    (then a discussion-time problem is that one, not "in the future")."""
+    if problem.field == "discussed_at" and before_raised is not None:
+        return BEFORE_RAISED_MESSAGE.format(raised=before_raised)
     if problem.field == "detail":
         return DETAIL_MESSAGES.get(outcome, problem.message[:1].upper() + problem.message[1:])
     return WARD_MESSAGES.get(problem.field, problem.message[:1].upper() + problem.message[1:])
@@ -271,9 +279,12 @@ class EscalationDialog(QDialog):
             self.problems_label.setVisible(bool(problems))
             return
         outcome = self.outcome()
+        before_raised = None
+        if self.values()["discussed_at"] < self.alert.raised_at:
+            before_raised = format_local(self.alert.raised_at, self.tz)
         summary: list[str] = []
         for problem in problems:
-            message = ward_message(problem, outcome)
+            message = ward_message(problem, outcome, before_raised)
             summary.append(WARNING_PREFIX + message)
             label = self.field_errors.get(problem.field)
             if label is None:  # not one of the dialog's fields: the top box says it

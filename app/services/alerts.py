@@ -678,6 +678,28 @@ def acknowledge_alert(
         return to_alert_row(alert, now)
 
 
+# A slip of the day or month must not put an E1 discussion days before the deterioration
+# (usability audit 9). The earliest believable time is when the deterioration was known:
+# the alert's raised_at is the time the set was *saved*, and a set may be saved late (its
+# assessed_at is earlier), so the earlier of the two counts. The tolerance covers a call
+# to critical care started while the set was being taken and typed: the nurse often
+# phones first and enters the observations afterwards; an hour covers a busy round
+# without letting a wrong day through.
+DISCUSSION_BEFORE_ALERT_TOLERANCE = timedelta(minutes=60)
+
+
+def _earliest_discussion(session: Session, alert: Alert) -> datetime:
+    """The earliest discussion time believable for `alert` (see the tolerance above)."""
+    known = alert.raised_at
+    if alert.raised_by_assessment_id is not None:
+        assessed_at = session.scalar(
+            select(Assessment.assessed_at).where(Assessment.id == alert.raised_by_assessment_id)
+        )
+        if assessed_at is not None:
+            known = min(known, assessed_at)
+    return known - DISCUSSION_BEFORE_ALERT_TOLERANCE
+
+
 def record_discussion(
     ctx: AppContext,
     actor: Actor,
@@ -701,16 +723,24 @@ def record_discussion(
         problems.append(FieldProblem("detail", "write the plan for staying on the ward"))
     elif outcome == "declined" and not (detail or "").strip():
         problems.append(FieldProblem("detail", "write the reason the transfer was declined"))
-    if discussed_at.tzinfo is None or discussed_at > now + timedelta(minutes=5):
+    timed = discussed_at.tzinfo is not None
+    if not timed or discussed_at > now + timedelta(minutes=5):
         problems.append(FieldProblem("discussed_at", "discussion time is in the future"))
-    if problems:
-        raise ValidationFailed(problems)
     with ctx.database.transaction() as session:
         alert = _load_open_alert(session, alert_id, ctx.tz)
         if alert.kind != "critical_care":
             raise ValidationFailed(
                 [FieldProblem("kind", "a discussion is recorded on a critical-care alert only")]
             )
+        earliest = _earliest_discussion(session, alert)
+        if timed and discussed_at < earliest:
+            problems.append(FieldProblem(
+                "discussed_at",
+                f"the discussion time is before the alert was raised "
+                f"({format_local(alert.raised_at, ctx.tz)}) — check the date and time",
+            ))
+        if problems:
+            raise ValidationFailed(problems)  # nothing written yet
         before = snapshot(alert, _ALERT_FIELDS)
         alert = versioned_update(
             session,
