@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, func, select, update
@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from app.actor import Actor
 from app.audit import record_audit, snapshot
-from app.clock import WARD_TZ, local_date
+from app.clock import WARD_TZ, format_local, local_date
 from app.context import AppContext
 from app.errors import ConfirmationRequired, FieldProblem, PermissionDenied, ValidationFailed
 from app.permissions import Action, require
@@ -37,6 +37,7 @@ from db.models import Administration, Alert, Episode, StockMovement, Vial
 from grading.tocilizumab import (
     MAX_SINGLE_DOSE_MG,
     VIAL_STRENGTHS_MG,
+    LimitBreach,
     VialPlan,
     check_dose_limits,
     dose_mg,
@@ -1035,6 +1036,33 @@ def _resolve_resupply_alert_if_covered(
     return alert.id
 
 
+def _limit_breaches(
+    previous: Sequence[datetime], given_at: datetime, dose: float, calculated: float,
+    tz: Any,
+) -> list[LimitBreach]:
+    """RULES E5 limits the dose breaks, their times in the app's one format.
+
+    The pure grading package words the interval breach with its own time format
+    ("03 Dec 13:56 GMT"); every other screen says "03 Dec 2026 13:56" (app.clock), so the
+    nurse reads the time of the earlier dose the way she reads it on the timeline.
+    """
+    local_previous = [t.astimezone(tz) for t in previous]
+    local_at = given_at.astimezone(tz)
+    breaches = check_dose_limits(local_previous, local_at, dose, calculated)
+    if not local_previous:
+        return breaches
+    # The same dose grading picked as the nearest: its text is replaced, not reworded.
+    # (compared in UTC as grading does: wall clocks differ by an hour across a clock change)
+    at_utc = given_at.astimezone(UTC)
+    nearest = min(local_previous, key=lambda d: abs(at_utc - d.astimezone(UTC)))
+    grading_text = f"{nearest:%d %b %H:%M %Z}"
+    return [
+        LimitBreach(b.code, b.message.replace(grading_text, format_local(nearest, tz)))
+        if b.code == "interval" else b
+        for b in breaches
+    ]
+
+
 def on_tocilizumab_dose(  # noqa: PLR0917 - fixed hook signature (docs/HELPERS.md)
     session: Session,
     ctx: AppContext,
@@ -1059,11 +1087,8 @@ def on_tocilizumab_dose(  # noqa: PLR0917 - fixed hook signature (docs/HELPERS.m
     administration.calculated_dose_mg = calculated
     administration.weight_used_kg = episode.weight_kg
     previous = _previous_dose_times(session, episode.id, administration.id)
-    breaches = check_dose_limits(
-        [t.astimezone(ctx.tz) for t in previous],
-        administration.given_at.astimezone(ctx.tz),
-        administration.dose,
-        calculated,
+    breaches = _limit_breaches(
+        previous, administration.given_at, administration.dose, calculated, ctx.tz
     )
     reason = (override_reason or "").strip() or None
     if breaches and reason is None:
@@ -1124,11 +1149,8 @@ def preview_dose(
         episode = load_episode(session, episode_id)
         calculated = dose_mg(episode.weight_kg)
         previous = _previous_dose_times(session, episode_id, None)
-        breaches = check_dose_limits(
-            [t.astimezone(ctx.tz) for t in previous],
-            at.astimezone(ctx.tz),
-            calculated if dose is None else dose,
-            calculated,
+        breaches = _limit_breaches(
+            previous, at, calculated if dose is None else dose, calculated, ctx.tz
         )
         product = _product(episode.product_code)
         per_kg = 8.0 if episode.weight_kg >= 30 else 12.0
