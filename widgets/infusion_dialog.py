@@ -10,10 +10,14 @@ authority (it refuses a nurse's override with PermissionDenied).
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
 
 from app.actor import Actor
+from app.clock import format_local
 from app.context import AppContext
 from app.errors import ConfirmationRequired, ServiceError
 from app.permissions import Action, denial_message, is_allowed
@@ -33,6 +37,22 @@ from widgets.identity_header import IdentityHeader
 READY_STYLE = (
     "QLabel { background: #e8f5e9; border: 1px solid #81c784; padding: 6px; font-weight: bold; }"
 )
+
+
+ALREADY_STYLE = (
+    "QLabel { background: #eceff1; border: 1px solid #90a4ae; padding: 6px; font-weight: bold; }"
+)
+
+
+def already_recorded_text(header: EpisodeHeader, tz: ZoneInfo) -> str:
+    """Why an episode that is not planned has no infusion left to record."""
+    if header.infused_at is not None:
+        text = f"CAR-T infusion already recorded on {format_local(header.infused_at, tz)}"
+        if header.day is not None and header.day >= 0:
+            text += f" (today is D+{header.day})"
+        return text + ". There is nothing more to record here."
+    return (f"This episode is {header.status}: its CAR-T infusion can no longer be "
+            "recorded. Register a new episode for a new infusion.")
 
 
 def readiness_text(readiness: ReadinessRow) -> str:
@@ -67,15 +87,22 @@ class InfusionDialog(FormDialog):
         self.readiness: ReadinessRow | None = None
         self.may_override = is_allowed(actor, Action.OVERRIDE_GRADE)
 
+        self.header: EpisodeHeader | None = None
+
         self.identity = IdentityHeader(ctx.tz)
         self.layout_.insertWidget(0, self.identity)
+        self.already_label = named(QLabel(), "alreadyRecorded")
+        self.already_label.setWordWrap(True)
+        self.already_label.setStyleSheet(ALREADY_STYLE)
+        self.already_label.hide()
+        self.layout_.addWidget(self.already_label)
         self.readiness_label = named(QLabel(), "readiness")
         self.readiness_label.setWordWrap(True)
         self.layout_.addWidget(self.readiness_label)
         self.layout_.addLayout(self.form)
 
         self.infused_at = make_datetime_edit(ctx.clock(), ctx.tz, "infused_at")
-        self.add_row("Infused &at", self.infused_at, "infused_at")
+        self.infused_at_label = self.add_row("Infused &at", self.infused_at, "infused_at")
         self.override_reason = named(QLineEdit(), "override_reason")
         self.override_reason.setPlaceholderText(
             "why the infusion goes ahead without the tocilizumab reserved"
@@ -95,33 +122,69 @@ class InfusionDialog(FormDialog):
         self.layout_.addLayout(row)
         self.finish_layout(self.recheck_button)
         self.load()
-        self.infused_at.setFocus()
+        (self.infused_at if self.is_planned else self.cancel_button).setFocus()
         self.resize(640, self.sizeHint().height())
+        self._fit_height()
 
     def load(self) -> None:
         """Read the header and the readiness check (a few ms: on the GUI thread)."""
         try:
             header: EpisodeHeader = ward_service.episode_header(self.ctx, self.actor,
                                                                 self.episode_id)
-            self.readiness = toci_service.check_readiness(self.ctx, self.actor, self.episode_id)
+            self.header = header
+            self.readiness = None
+            if header.status == "planned":
+                self.readiness = toci_service.check_readiness(self.ctx, self.actor,
+                                                              self.episode_id)
         except ServiceError as exc:
             self.set_top_error(str(exc))
             self.readiness = None
             self._update_buttons()
+            self._fit_height()
             return
         self.identity.set_header(header)
-        self.readiness_label.setText(readiness_text(self.readiness))
-        self.readiness_label.setStyleSheet(READY_STYLE if self.readiness.met
-                                           else TOP_ERROR_STYLE)
-        self.readiness_label.setAccessibleName(self.readiness_label.text())
+        self.already_label.setText(already_recorded_text(header, self.ctx.tz))
+        self.already_label.setAccessibleName(self.already_label.text())
+        self.already_label.setVisible(not self.is_planned)
+        # Not planned: there is nothing left to check or record, so nothing says READY.
+        for widget in (self.readiness_label, self.recheck_button, self.infused_at,
+                       self.infused_at_label):
+            widget.setVisible(self.is_planned)
+        if self.readiness is not None:
+            self.readiness_label.setText(readiness_text(self.readiness))
+            self.readiness_label.setStyleSheet(READY_STYLE if self.readiness.met
+                                               else TOP_ERROR_STYLE)
+            self.readiness_label.setAccessibleName(self.readiness_label.text())
         self._update_buttons()
+        self._fit_height()
+
+    @property
+    def is_planned(self) -> bool:
+        return self.header is None or self.header.status == "planned"
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        # The labels' heights are right only once they are polished and laid out.
+        QTimer.singleShot(0, self, self._fit_height)
+
+    def _fit_height(self) -> None:
+        """Grow to show every line at the present width (an error line, the readiness
+        box): word-wrapped labels report their height only for a given width, so the
+        layout would rather squeeze the identity header and the box than grow by itself."""
+        needed = self.layout_.totalHeightForWidth(self.width())
+        if needed > self.height():
+            self.resize(self.width(), needed)
+
+    def show_error(self, error: BaseException) -> None:
+        super().show_error(error)
+        self._fit_height()
 
     @property
     def short(self) -> bool:
         return self.readiness is not None and not self.readiness.met
 
     def can_save(self) -> bool:
-        if self.readiness is None:
+        if self.readiness is None or not self.is_planned:
             return False
         if not self.short:
             return True
@@ -146,6 +209,8 @@ class InfusionDialog(FormDialog):
             self.override_reason.setToolTip("Required: the reason is kept in the audit trail")
             self.save_button.setToolTip("Give the override reason first" if not self.can_save()
                                         else "Record the infusion with your override")
+        elif not self.is_planned:
+            self.save_button.setToolTip(self.already_label.text())
         else:
             self.save_button.setToolTip("")
         self.save_button.setText("&Override and record infusion" if short

@@ -6,34 +6,54 @@ asked for explicitly (no default). The edit carries the episode version the dial
 if another workstation changed the episode meanwhile the service refuses (StaleEdit) and
 the message says who changed it — the dialog keeps what was typed and offers *Reload
 episode*, which re-reads the episode (its new version is what the next save sends).
+
+The episode's open alerts are listed, with what the chosen outcome does to them
+(`app.services.patients`): a discharge or a death closes them ("patient discharged",
+"patient died"); an ICU transfer leaves them open (the patient is still monitored, and a
+critical-care alert closes only with the recorded discussion, RULES E1). While a
+critical-care alert is open a discharge needs a reason: the reason field shows before the
+first save, and the service's ConfirmationRequired is the authority.
 """
 
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
     QHBoxLayout,
+    QLabel,
+    QLineEdit,
     QPushButton,
     QRadioButton,
     QWidget,
 )
 
 from app.actor import Actor
+from app.clock import format_local
 from app.context import AppContext
-from app.errors import ServiceError, StaleEdit
-from app.rows import EpisodeHeader
+from app.errors import ConfirmationRequired, ServiceError, StaleEdit
+from app.rows import AlertRow, EpisodeHeader
 from app.services import patients as patient_service
 from app.services import ward as ward_service
-from widgets.form_dialog import FormDialog, make_datetime_edit, named, read_datetime
+from widgets.form_dialog import (
+    NOTE_STYLE,
+    TOP_ERROR_STYLE,
+    FormDialog,
+    make_datetime_edit,
+    named,
+    read_datetime,
+)
 from widgets.identity_header import IdentityHeader
 
 OUTCOMES = {
     "discharge": "D&ischarge",
     "death": "Dea&th",
-    "icu_transfer": "&ICU transfer",
+    "icu_transfer": "IC&U transfer",  # Alt+I is Discharge's
 }
 CAUSE_LABELS = {
     "crs": "CRS (grade 5 CRS)",
@@ -43,6 +63,33 @@ CAUSE_LABELS = {
     "other": "Other cause",
 }
 TIME_FIELDS = ("discharged_at", "died_at", "icu_transfer_at")
+WHAT_HAPPENS = {
+    "discharge": "Saving the discharge closes them as “patient discharged”.",
+    "death": "Saving the death closes them as “patient died”.",
+    "icu_transfer": "They stay open after the ICU transfer: the patient is still monitored. "
+                    "A critical-care alert closes only when the discussion is recorded "
+                    "(Record discussion…, outcome “transfer to critical care”).",
+}
+
+
+def alert_line(alert: AlertRow, tz: ZoneInfo) -> str:
+    """The critical-care alert with its message (which grade, when); the others by title
+    (their full message is in the alerts list)."""
+    overdue = " — OVERDUE" if alert.deadline_passed else ""
+    raised = f"raised {format_local(alert.raised_at, tz)}"
+    if alert.kind == "critical_care":
+        return f"⚠ {alert.title}: {alert.message} ({raised}){overdue}"
+    return f"• {alert.title} ({raised}){overdue}"
+
+
+def alerts_text(alerts: tuple[AlertRow, ...], outcome: str, tz: ZoneInfo) -> str:
+    """The open alerts and what the chosen outcome does to them; "" when there are none."""
+    if not alerts:
+        return ""
+    lines = [f"Open alerts for this patient ({len(alerts)}):"]
+    lines += [alert_line(a, tz) for a in alerts]
+    lines.append(WHAT_HAPPENS[outcome])
+    return "\n".join(lines)
 
 
 class OutcomeDialog(FormDialog):
@@ -60,6 +107,7 @@ class OutcomeDialog(FormDialog):
                          save_text="&Save", executor=executor, parent=parent)
         self.episode_id = episode_id
         self.header: EpisodeHeader | None = None
+        self.reason_asked = False  # the service asked for a reason (ConfirmationRequired)
         self.identity = IdentityHeader(ctx.tz)
         self.layout_.insertWidget(0, self.identity)
         self.layout_.addLayout(self.form)
@@ -86,6 +134,15 @@ class OutcomeDialog(FormDialog):
         self.cause.setCurrentIndex(-1)
         self.cause_label = self.add_row("Attributed &cause", self.cause, "cause")
         self.cause.currentIndexChanged.connect(lambda _i: self._update_save())
+        self.reason = named(QLineEdit(), "reason")
+        self.reason.setPlaceholderText(
+            "why the patient is discharged before the critical-care discussion is recorded")
+        self.reason_label = self.add_row("&Reason to discharge now", self.reason, "reason")
+        self.reason.textChanged.connect(lambda _t: self._update_save())
+        self.alerts_label = named(QLabel(), "openAlerts")
+        self.alerts_label.setWordWrap(True)
+        self.alerts_label.hide()
+        self.layout_.insertWidget(self.layout_.indexOf(self.identity) + 1, self.alerts_label)
         self.reload_button = named(QPushButton("Re&load episode"), "reloadEpisode")
         self.reload_button.clicked.connect(self.reload)
         self.reload_button.setVisible(False)
@@ -97,6 +154,7 @@ class OutcomeDialog(FormDialog):
         self._load()
         self.checked_button().setFocus()
         self.resize(600, self.sizeHint().height())
+        self._fit_height()
 
     def _load(self) -> None:
         try:
@@ -105,7 +163,54 @@ class OutcomeDialog(FormDialog):
             self.set_top_error(str(exc))
             return
         self.identity.set_header(self.header)
-        self._update_save()
+        self._outcome_changed()
+
+    @property
+    def open_alerts(self) -> tuple[AlertRow, ...]:
+        return () if self.header is None else self.header.open_alerts
+
+    @property
+    def critical_care_open(self) -> bool:
+        return any(a.kind == "critical_care" for a in self.open_alerts)
+
+    @property
+    def needs_reason(self) -> bool:
+        """RULES E1: a discharge with the critical-care discussion not recorded."""
+        return self.outcome() == "discharge" and self.critical_care_open
+
+    def _show_alerts(self) -> None:
+        text = alerts_text(self.open_alerts, self.outcome(), self.ctx.tz)
+        if self.needs_reason:
+            text += ("\nThe critical-care discussion has not been recorded (RULES E1): "
+                     "record it first (Record discussion…), or give the reason to discharge "
+                     "now.")
+        self.alerts_label.setText(text)
+        self.alerts_label.setAccessibleName(text)
+        self.alerts_label.setStyleSheet(TOP_ERROR_STYLE if self.needs_reason
+                                        else f"QLabel {{ {NOTE_STYLE} }}")
+        self.alerts_label.setVisible(bool(text))
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        # The labels' heights are right only once they are polished and laid out.
+        QTimer.singleShot(0, self, self._fit_height)
+
+    def _fit_height(self) -> None:
+        """Grow to show the alert list and every error line at the present width."""
+        needed = self.layout_.totalHeightForWidth(self.width())
+        if needed > self.height():
+            self.resize(self.width(), needed)
+
+    def confirmation_needed(self, error: ConfirmationRequired) -> None:
+        """The service found an open critical-care alert (one raised since the dialog
+        opened, perhaps): show it and ask for the reason."""
+        self.reason_asked = True
+        self._load()
+        self.reason.setVisible(True)
+        self.reason_label.setVisible(True)
+        self.show_problems(error.problems, "Not saved — the critical-care discussion is not "
+                                           "recorded:")
+        self.reason.setFocus()
 
     def show_error(self, error: BaseException) -> None:
         super().show_error(error)  # "Not saved — Changed by X at T — reload and try again."
@@ -113,6 +218,7 @@ class OutcomeDialog(FormDialog):
         self.reload_button.setVisible(stale)
         if stale:
             self.reload_button.setFocus()
+        self._fit_height()
 
     def reload(self) -> None:
         """Re-read the episode another workstation changed; the outcome, time and cause
@@ -135,19 +241,32 @@ class OutcomeDialog(FormDialog):
         death = self.outcome() == "death"
         self.cause.setVisible(death)
         self.cause_label.setVisible(death)
+        asked = self.needs_reason or (self.reason_asked and self.outcome() == "discharge")
+        self.reason.setVisible(asked)
+        self.reason_label.setVisible(asked)
         self.save_button.setText({"discharge": "&Save discharge", "death": "&Save death",
                                   "icu_transfer": "&Save ICU transfer"}[self.outcome()])
+        self._show_alerts()
         self._update_save()
+        self._fit_height()
 
     def can_save(self) -> bool:
         if self.header is None:
+            return False
+        if self.needs_reason and not self.reason.text().strip():
             return False
         return self.outcome() != "death" or self.cause.currentIndex() >= 0
 
     def _update_save(self) -> None:
         self.save_button.setEnabled(self.can_save())
-        self.save_button.setToolTip("" if self.can_save() else
-                                    "Choose the attributed cause of death first")
+        if self.can_save():
+            self.save_button.setToolTip("")
+        elif self.needs_reason:
+            self.save_button.setToolTip(
+                "Give the reason to discharge before the critical-care discussion is "
+                "recorded, or record the discussion first")
+        else:
+            self.save_button.setToolTip("Choose the attributed cause of death first")
 
     def submit(self) -> None:
         if self.header is None:
@@ -165,5 +284,8 @@ class OutcomeDialog(FormDialog):
             self.run(lambda: patient_service.record_icu_transfer(
                 ctx, actor, episode_id, at=at, expected_version=version), self.saved)
         else:
+            asked = self.needs_reason or self.reason_asked
+            reason = self.reason.text().strip() if asked else ""
             self.run(lambda: patient_service.record_discharge(
-                ctx, actor, episode_id, at=at, expected_version=version), self.saved)
+                ctx, actor, episode_id, at=at, expected_version=version,
+                reason=reason or None), self.saved)

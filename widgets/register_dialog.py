@@ -1,9 +1,15 @@
 """Register a patient and their CAR-T episode in one keyboard-first form.
 
-Two service calls (`register_patient`, then `register_episode`). If the patient is stored
-but the episode is refused, the dialog keeps the stored patient (its fields become
-read-only and say so) and only the episode is retried — a second Save never registers the
-same person twice.
+One save checks every field of both halves and lists every problem at once
+(`patients.registration_problems`, plus the dates this dialog parses); nothing is stored
+until all are right. Then one service call (`register_patient_with_episode`) stores the
+patient and the episode in one transaction, so a refusal never leaves a patient without
+an episode.
+
+When the NHS (or hospital) number already belongs to a patient, the dialog names them and
+offers to add the new episode to that patient (Enter: yes; Esc: back to the form). A
+patient who still has a planned or active episode gets no second one: the message says
+where to find them.
 
 The NHS number is checked as it is typed (modulus 11, `app.nhs_number`); a local hospital
 number may be given instead. SpO2 scale 2 (RULES N2) is a clinical decision: only a
@@ -12,10 +18,13 @@ haematologist may set it here.
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import date
 from typing import Any
 
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -29,15 +38,22 @@ from PySide6.QtWidgets import (
 
 from app.actor import Actor, Role
 from app.context import AppContext
-from app.errors import FieldProblem, ValidationFailed
+from app.errors import FieldProblem, ServiceError
 from app.nhs_number import format_nhs_number, normalise_nhs_number
 from app.products import ProductTableError, products
-from app.rows import EpisodeRow, PatientRow
+from app.rows import EpisodeRow, PatientRow, Registration
 from app.services import patients as patient_service
+from app.services.patients import SEX_LABELS, AlreadyRegistered
 from widgets.form_dialog import NOTE_STYLE, FormDialog, named, parse_date
 
-SEX_LABELS = {"female": "Female", "male": "Male", "other": "Other", "unknown": "Not known"}
+__all__ = ["SEX_LABELS", "RegisterDialog", "nhs_live_message"]
+
 SPO2_SCALE_ROLES = (Role.HAEMATOLOGIST,)
+OFFER_STYLE = (
+    "QLabel { background: #fff8e1; border: 2px solid #f9a825; padding: 6px; color: #212121; }"
+)
+SAVE_TEXT = "&Save patient and episode"
+CANCEL_TEXT = "Cancel"
 
 
 def nhs_live_message(text: str) -> tuple[bool, str]:
@@ -68,13 +84,15 @@ class RegisterDialog(FormDialog):
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(ctx, actor, title="Register patient and CAR-T episode",
-                         save_text="&Save patient and episode", executor=executor,
-                         parent=parent)
-        self.patient: PatientRow | None = None
-        self.episode: EpisodeRow | None = None
+                         save_text=SAVE_TEXT, executor=executor, parent=parent)
+        self.patient: PatientRow | None = None  # after a save: the patient
+        self.episode: EpisodeRow | None = None  # after a save: the new episode
+        self.episode_id: int | None = None  # after a save: for the window to select it
+        self.offer: AlreadyRegistered | None = None  # "add an episode to this patient?"
 
         patient_box = QGroupBox("Patient")
         patient_form = QFormLayout(patient_box)
+        patient_form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.nhs_number = named(QLineEdit(), "nhs_number")
         self.nhs_number.setPlaceholderText("10 digits, e.g. 999 000 0018")
         self.nhs_number.setMaxLength(14)
@@ -101,14 +119,11 @@ class RegisterDialog(FormDialog):
         self.sex.setPlaceholderText("choose…")
         self.sex.setCurrentIndex(-1)
         self.add_row("Se&x", self.sex, "sex", form=patient_form)
-        self.patient_note = named(QLabel(), "patient_note")
-        self.patient_note.setWordWrap(True)
-        self.patient_note.hide()
-        patient_form.addRow(self.patient_note)
         self.layout_.addWidget(patient_box)
 
         episode_box = QGroupBox("CAR-T episode")
         episode_form = QFormLayout(episode_box)
+        episode_form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.product = named(QComboBox(), "product_code")
         try:
             for product in products().values():
@@ -143,22 +158,38 @@ class RegisterDialog(FormDialog):
             QCheckBox("&Developmental delay (assess ICANS with CAPD)"), "developmental_delay"
         )
         self.add_row("", self.developmental_delay, "developmental_delay", form=episode_form)
-        self.spo2_scale_2 = named(
-            QCheckBox("SpO2 scale &2 (hypercapnic respiratory failure, target 88–92 %)"),
-            "spo2_scale",
-        )
+        # Short box text; the explanation wraps in a note below (it was cut off as one line).
+        self.spo2_scale_2 = named(QCheckBox("SpO2 scale &2"), "spo2_scale")
+        self.spo2_scale_2.setAccessibleName(
+            "SpO2 scale 2: hypercapnic respiratory failure, target 88 to 92 percent")
+        self.add_row("", self.spo2_scale_2, "spo2_scale", form=episode_form)
+        self.spo2_note = named(QLabel("For hypercapnic respiratory failure: target SpO2 "
+                                      "88–92 % (RULES N2). Set by a haematologist."),
+                               "spo2_note")
+        self.spo2_note.setWordWrap(True)
+        self.spo2_note.setStyleSheet(NOTE_STYLE)
+        episode_form.addRow("", self.spo2_note)
         if actor.role not in SPO2_SCALE_ROLES:
             self.spo2_scale_2.setEnabled(False)
             self.spo2_scale_2.setToolTip(
                 f"Set by a haematologist (a clinical decision, RULES N2); a {actor.role.value} "
                 "may not set it here."
             )
-        self.add_row("", self.spo2_scale_2, "spo2_scale", form=episode_form)
         self.layout_.addWidget(episode_box)
         self.field_errors["patient_id"] = self.top_error  # "already has an open episode"
         self.field_widgets["patient_id"] = self.nhs_number
 
+        # "Add the episode to this patient?": shown when the number is already registered.
+        self.offer_box = named(QLabel(), "offer")
+        self.offer_box.setWordWrap(True)
+        self.offer_box.setTextFormat(Qt.TextFormat.RichText)
+        self.offer_box.setStyleSheet(OFFER_STYLE)
+        self.offer_box.hide()
+        self.layout_.addWidget(self.offer_box)
+
         self.nhs_number.textChanged.connect(self._nhs_changed)
+        for edit in (self.nhs_number, self.hospital_number):
+            edit.textChanged.connect(lambda _t: self.withdraw_offer())
         self.finish_layout()
         self.nhs_number.setFocus()
         self.resize(560, self.sizeHint().height())
@@ -172,12 +203,12 @@ class RegisterDialog(FormDialog):
 
     # --- values -----------------------------------------------------------------------------
     def _dates(self) -> tuple[date | None, date | None, list[FieldProblem]]:
+        """The two typed dates; a date that cannot be read is a problem (an empty date of
+        birth is left to the service's own "date of birth is required")."""
         problems: list[FieldProblem] = []
         dob: date | None = None
         planned: date | None = None
-        if not self.date_of_birth.text().strip():
-            problems.append(FieldProblem("date_of_birth", "date of birth is required"))
-        else:
+        if self.date_of_birth.text().strip():
             try:
                 dob = parse_date(self.date_of_birth.text())
             except ValueError as exc:
@@ -189,7 +220,7 @@ class RegisterDialog(FormDialog):
                 problems.append(FieldProblem("planned_infusion_date", str(exc)))
         return dob, planned, problems
 
-    def patient_values(self, dob: date) -> dict[str, Any]:
+    def values(self, dob: date | None, planned: date | None) -> dict[str, Any]:
         return {
             "nhs_number": self.nhs_number.text().strip() or None,
             "hospital_number": self.hospital_number.text().strip() or None,
@@ -197,10 +228,6 @@ class RegisterDialog(FormDialog):
             "given_name": self.given_name.text(),
             "date_of_birth": dob,
             "sex": self.sex.currentData() or "",
-        }
-
-    def episode_values(self, planned: date | None) -> dict[str, Any]:
-        return {
             "product_code": self.product.currentData() or "",
             "planned_infusion_date": planned,
             "weight_kg": self.weight.value(),
@@ -213,55 +240,119 @@ class RegisterDialog(FormDialog):
             "spo2_scale": 2 if self.spo2_scale_2.isChecked() else 1,
         }
 
+    def _in_form_order(self, problems: list[FieldProblem]) -> list[FieldProblem]:
+        """Top to bottom, so the keyboard lands on the first wrong field down the form."""
+        chain = self._tab_chain
+
+        def position(problem: FieldProblem) -> int:
+            widget = self.field_widgets.get(problem.field)
+            return chain.index(widget) if widget in chain else len(chain)
+
+        return sorted(problems, key=position)
+
     # --- saving -----------------------------------------------------------------------------
     def submit(self) -> None:
+        if self.offer is not None:  # the second Enter: yes, add it to that patient
+            self._save(existing_patient_id=self.offer.patient.id)
+            return
         dob, planned, problems = self._dates()
-        if self.patient is not None:
-            problems = [p for p in problems if p.field != "date_of_birth"]
+        values = self.values(dob, planned)
+        try:
+            checked = patient_service.registration_problems(self.ctx, self.actor, **values)
+        except ServiceError as exc:
+            self.set_top_error(f"Not saved — {exc}")
+            return
+        parsed = {p.field for p in problems}  # "not a date" already says more than "required"
+        problems += [p for p in checked if p.field not in parsed]
         if problems:
-            self.show_problems(problems, "Not saved — please correct the marked fields.")
+            self.show_problems(self._in_form_order(problems),
+                               "Not saved — please correct the marked fields. Nothing has "
+                               "been stored.")
+            self._fit_height()
             return
+        self._save(existing_patient_id=None)
+
+    def _save(self, *, existing_patient_id: int | None) -> None:
+        dob, planned, _problems = self._dates()
+        values = self.values(dob, planned)
         ctx, actor = self.ctx, self.actor
-        episode_values = self.episode_values(planned)
-
-        def save_episode(patient: PatientRow) -> None:
-            self._patient_stored(patient)
-            self.run(
-                lambda: patient_service.register_episode(ctx, actor, patient.id,
-                                                         **episode_values),
-                self.saved,
-            )
-
-        if self.patient is not None:
-            save_episode(self.patient)
-            return
-        assert dob is not None
-        patient_values = self.patient_values(dob)
-        self.run(lambda: patient_service.register_patient(ctx, actor, **patient_values),
-                 save_episode)
-
-    def _patient_stored(self, patient: PatientRow) -> None:
-        """Freeze the patient half: it is in the record now; only the episode is retried."""
-        if self.patient is not None:
-            return
-        self.patient = patient
-        for widget in (self.nhs_number, self.hospital_number, self.family_name,
-                       self.given_name, self.date_of_birth):
-            widget.setReadOnly(True)
-        self.sex.setEnabled(False)
-        self.patient_note.setText(
-            f"Patient registered (number {patient.id}). Save again to add the episode."
+        self.run(
+            lambda: patient_service.register_patient_with_episode(
+                ctx, actor, existing_patient_id=existing_patient_id, **values),
+            self.saved,
         )
-        self.patient_note.show()
 
     def show_error(self, error: BaseException) -> None:
+        self.withdraw_offer()
+        if isinstance(error, AlreadyRegistered) and error.open_episode is None:
+            self.set_busy(False)
+            self.clear_errors()
+            self.ask_offer(error)
+            return
         super().show_error(error)
-        if isinstance(error, ValidationFailed) and self.patient is not None:
-            self.set_top_error(
-                f"The patient is registered (number {self.patient.id}); the episode is not yet "
-                "— correct it and save again."
-            )
+        if isinstance(error, AlreadyRegistered):  # with a planned or active episode
+            self.top_error.setText("⚠ Not saved — this patient is already registered and "
+                                   "still has a CAR-T episode (see below the number). "
+                                   "Nothing has been stored.")
+        self._fit_height()
+
+    # --- "add a new episode for this patient?" ----------------------------------------------
+    def ask_offer(self, error: AlreadyRegistered) -> None:
+        patient = error.patient
+        lines = [
+            f"<b>{html.escape(error.label)} belongs to {html.escape(patient.name)} (born "
+            f"{patient.date_of_birth:%d %b %Y}). Add a new CAR-T episode for this patient?</b>"
+        ]
+        typed_name = (self.family_name.text().strip().upper(), self.given_name.text().strip())
+        dob, _planned, _problems = self._dates()
+        if (typed_name != (patient.family_name.upper(), patient.given_name)
+                or dob != patient.date_of_birth):
+            typed = f"{typed_name[0]}, {typed_name[1]}"
+            born = f" born {dob:%d %b %Y}" if dob else ""
+            lines.append(
+                f"<b>⚠ You typed {html.escape(typed)}{born}: check this is the same person. "
+                "The stored name and date of birth are kept.</b>")
+        lines.append("Enter adds the episode to this patient; Esc goes back to the form.")
+        self.offer_box.setText("<br>".join(lines))
+        self.offer_box.setAccessibleName(re.sub(r"<[^>]+>", "", " ".join(lines)))
+        self.offer_box.show()
+        self.offer = error
+        self.save_button.setText(f"&Yes — add the episode for {patient.name}")
+        self.cancel_button.setText("&Back to the form")
+        self._fit_height()
+        self.save_button.setFocus()
+
+    def withdraw_offer(self) -> None:
+        if self.offer is None:
+            return
+        self.offer = None
+        self.offer_box.hide()
+        self.save_button.setText(SAVE_TEXT)
+        self.cancel_button.setText(CANCEL_TEXT)
+
+    def reject(self) -> None:
+        """Esc (or Back) on the offer goes back to the form; otherwise it cancels."""
+        if self.offer is not None:
+            self.withdraw_offer()
+            self.nhs_number.setFocus()
+            return
+        super().reject()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        # The labels' heights are right only once they are polished and laid out.
+        QTimer.singleShot(0, self, self._fit_height)
+
+    def _fit_height(self) -> None:
+        """Grow to show every error line and the offer at the present width (word-wrapped
+        labels report their height only for a given width)."""
+        needed = self.layout_.totalHeightForWidth(self.width())
+        if needed > self.height():
+            self.resize(self.width(), needed)
 
     def saved(self, row: Any) -> None:
-        self.episode = row
+        registration: Registration = row
+        self.patient = registration.patient
+        self.episode = registration.episode
+        self.episode_id = registration.episode.id
         super().saved(row)
