@@ -1,5 +1,6 @@
 """Every open alert on the ward with its age (RULES E1-E4), worst first; Enter or
-double-click opens the patient. Built from the ward rows, so it refreshes with the board."""
+double-click opens the patient. Built from the ward rows, so it refreshes with the board.
+The alert commands (record discussion, acknowledge, resolve) act on the highlighted alert."""
 
 from __future__ import annotations
 
@@ -8,8 +9,15 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
-from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QAbstractItemView, QLabel, QVBoxLayout, QWidget
+from PySide6.QtGui import QAction, QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QLabel,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.clock import WARD_TZ, format_local
 from app.rows import AlertRow, WardRow
@@ -78,8 +86,11 @@ class AlertsPanel(QWidget):
         self.proxy = RowSortProxy(self)
         self.proxy.setSourceModel(self.model)
         layout = QVBoxLayout(self)
+        top = QHBoxLayout()
         self.summary = QLabel()
-        layout.addWidget(self.summary)
+        top.addWidget(self.summary, 1)
+        self.command_row = top  # the window's alert actions, as buttons (`add_commands`)
+        layout.addLayout(top)
         self.table = WardTable()
         self.table.setObjectName("alertsTable")
         self.table.setAccessibleName("Open alerts on the ward")
@@ -104,6 +115,24 @@ class AlertsPanel(QWidget):
         critical = sum(1 for i in items if i.alert.kind == "critical_care")
         self.summary.setText(f"{len(items)} open alerts · {critical} critical-care")
         self.table.resizeColumnsToContents()
+
+    def add_commands(self, actions: list[QAction]) -> None:
+        """Buttons for the window's alert actions, so they sit beside the list they act on
+        (each follows its action's text, shortcut, permission and enabled state)."""
+        for action in actions:
+            button = QToolButton(self)
+            button.setDefaultAction(action)
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+            button.setAccessibleName(action.text().replace("&", "").rstrip("…"))
+            self.command_row.addWidget(button)
+
+    def selected_alert(self) -> WardAlert | None:
+        index = self.table.currentIndex()
+        if not index.isValid() or not self.table.selectionModel().isRowSelected(
+                index.row(), index.parent()):
+            return None
+        item = index.siblingAtColumn(0).data(ROW_ROLE)
+        return item if isinstance(item, WardAlert) else None
 
     def _open(self, index: QModelIndex) -> None:
         item = index.data(ROW_ROLE)

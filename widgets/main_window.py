@@ -43,7 +43,7 @@ from app.services import ward as ward_service
 from app.ui_settings import UiSettings
 from widgets.alerts_panel import AlertsPanel
 from widgets.assessment_form import uses_capd
-from widgets.grade_chip import grade_text
+from widgets.grade_chip import grade_text, news2_text
 from widgets.patient_view import TAB_ASSESSMENT, TAB_TIMELINE, PatientView
 from widgets.trend_grid import TrendGrid
 from widgets.ward_board import WardBoard
@@ -160,6 +160,7 @@ class MainWindow(QMainWindow):
         self.board.open_episode.connect(self.open_episode)
         self.alerts_panel.open_episode.connect(self.open_episode)
         self.trend_grid.open_day.connect(self.open_episode_day)
+        self.trend_grid.open_episode.connect(self.open_episode)
         self.patient_view.save_requested.connect(self._save_assessment)
         self.patient_view.banner.record_discussion_requested.connect(self.record_discussion_for)
         self.patient_view.banner.acknowledge_requested.connect(self.acknowledge)
@@ -200,6 +201,22 @@ class MainWindow(QMainWindow):
         action.triggered.connect(lambda _checked=False: slot())
         self.addAction(action)
         return action
+
+    def identity_line(self, episode_id: int) -> str:
+        """Name, NHS (or hospital) number, date of birth and bed of one episode's patient,
+        from the open patient's header when it is that episode, else from the board row."""
+        header = self.patient_view.header
+        if header is not None and header.episode_id == episode_id:
+            name, nhs, hospital = header.name, header.nhs_number, header.hospital_number
+            born, bed = header.date_of_birth, header.bed
+        elif (number := self.board.model.row_for_episode(episode_id)) is not None:
+            row = self.board.model.row_at(number)
+            name, nhs, hospital = row.patient_name, row.nhs_number, row.hospital_number
+            born, bed = row.date_of_birth, row.bed
+        else:  # not on the board (discharged since): the service still checks the alert id
+            return "patient no longer on the ward board — refresh (F5) and check the alert"
+        number_text = f"NHS {nhs}" if nhs else f"hospital no. {hospital}"
+        return f"{name} · {number_text} · born {born:%d %b %Y} · bed {bed or '—'}"
 
     def _patient_name(self, episode_id: int) -> str:
         header = self.patient_view.header
@@ -287,6 +304,8 @@ class MainWindow(QMainWindow):
             if not available:
                 action.setToolTip(action.toolTip() + " — not available in this build")
         self._apply_permissions()
+        self.alerts_panel.add_commands(
+            [self.discussion_action, self.ack_action, self.resolve_action])
 
         menus = self.menuBar()
         ward = menus.addMenu("&Ward")
@@ -387,8 +406,16 @@ class MainWindow(QMainWindow):
 
     # --- polling ------------------------------------------------------------------------------
     def current_episode_id(self) -> int | None:
-        if self.tabs.currentIndex() == TAB_PATIENT and self.patient_view.episode_id:
+        """The patient every patient action acts on: the one on the tab being looked at (the
+        open patient, the highlighted alert, the highlighted trend row), else the board's
+        highlighted row, else the open patient."""
+        tab = self.tabs.currentIndex()
+        if tab == TAB_PATIENT and self.patient_view.episode_id:
             return self.patient_view.episode_id
+        if tab == TAB_ALERTS and (selected := self.alerts_panel.selected_alert()) is not None:
+            return selected.episode_id
+        if tab == TAB_TRENDS and (trend := self.trend_grid.selected_episode()) is not None:
+            return trend
         return self.board.selected_episode() or self.patient_view.episode_id
 
     def _read_snapshot(self, episode_id: int | None, trends: bool) -> Snapshot:
@@ -519,9 +546,15 @@ class MainWindow(QMainWindow):
         self.tabs.setTabText(TAB_PATIENT, f"Patient: {header.name}")
         self.tabs.setCurrentIndex(TAB_PATIENT)
         if self._pending_day is not None:
+            day, self._pending_day = self._pending_day, None
             self.patient_view.tabs.setCurrentIndex(TAB_TIMELINE)
-            self.patient_view.timeline_view.show_day(self._pending_day)
-            self._pending_day = None
+            if not self.patient_view.timeline_view.show_day(day):
+                # Say so: otherwise the day last highlighted reads as the day asked for.
+                self.patient_view.timeline_view.clear_current()
+                message = (f"Day {day} is not reached yet (today is D+{header.day})."
+                           if header.day is not None and day > header.day
+                           else f"No assessments recorded on day {day}.")
+                self.statusBar().showMessage(message, 10000)
         else:
             self.patient_view.focus_form()
 
@@ -594,9 +627,8 @@ class MainWindow(QMainWindow):
         """Open the discussion dialog (non-blocking); it closes only once stored."""
         from widgets.escalation_dialog import EscalationDialog
 
-        header = self.patient_view.header
-        patient = (f"{header.name} · NHS {header.nhs_number} · born "
-                   f"{header.date_of_birth:%d %b %Y}" if header else f"episode {alert.episode_id}")
+        # SAFETY.md: the identity shown is the alert's own patient, never the open one's.
+        patient = self.identity_line(alert.episode_id)
         dialog = EscalationDialog(alert, patient, now=self.ctx.clock(), tz=self.ctx.tz,
                                   parent=self)
 
@@ -648,7 +680,8 @@ class MainWindow(QMainWindow):
     def _current_patient_alerts(self) -> tuple[str, tuple[AlertRow, ...]] | None:
         """(patient name, open alerts) of the patient the alert shortcuts act on: the same
         patient as every other patient action (`current_episode_id`): the open patient on
-        the patient tab, the highlighted row on the board."""
+        the patient tab, the highlighted alert on the alerts tab, the highlighted row on
+        the board."""
         episode_id = self.current_episode_id()
         if episode_id is None:
             return None
@@ -661,6 +694,14 @@ class MainWindow(QMainWindow):
         row = self.board.model.row_at(number)
         return row.patient_name, row.open_alerts
 
+    def _selected_alert(self) -> AlertRow | None:
+        """The alert highlighted on the alerts tab, when that tab is the one showing: the
+        alert commands then act on exactly that alert, not on one picked for the user."""
+        if self.tabs.currentIndex() != TAB_ALERTS:
+            return None
+        selected = self.alerts_panel.selected_alert()
+        return selected.alert if selected is not None else None
+
     def _open_critical_alert(self) -> AlertRow | None:
         current = self._current_patient_alerts()
         if current is None:
@@ -669,7 +710,7 @@ class MainWindow(QMainWindow):
 
     def _discussion_current(self) -> None:
         current = self._current_patient_alerts()
-        alert = self._open_critical_alert()
+        alert = self._open_critical_alert()  # the discussion is about the patient (RULES E1)
         if current is None or alert is None:
             name = f" for {current[0]}" if current else ""
             self.statusBar().showMessage(f"No open critical-care alert{name}.", 5000)
@@ -682,7 +723,8 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("Open or select a patient first.", 5000)
             return
         name, open_alerts = current
-        alert = self._open_critical_alert() or next(iter(open_alerts), None)
+        alert = (self._selected_alert() or self._open_critical_alert()
+                 or next(iter(open_alerts), None))
         if alert is None:
             self.statusBar().showMessage(f"No open alert for {name}.", 5000)
             return
@@ -698,35 +740,59 @@ class MainWindow(QMainWindow):
         form.start_amend(row, format_local(row.assessed_at, self.ctx.tz))
 
     def entered_in_error(self, row: AssessmentRow) -> None:
-        reason = self.ask_reason(
-            "Entered in error",
-            f"Why is the assessment of {format_local(row.assessed_at, self.ctx.tz)} "
-            "entered in error? (it stays readable, marked as such)")
+        from widgets.timeline_view import observations_text
+
+        when = format_local(row.assessed_at, self.ctx.tz)
+        # Name the patient and the set itself, so the wrong set is hard to pick (SAFETY.md).
+        prompt = (f"{self.identity_line(row.episode_id)}\n"
+                  f"Assessment of {when}: {grade_text('CRS', row.crs_grade, row.crs_at_least)}, "
+                  f"{grade_text('ICANS', row.icans_grade, row.icans_at_least)}, "
+                  f"{news2_text(row.news2_total, row.news2_risk)}\n"
+                  f"{observations_text(row)}\n\n"
+                  "Why is it entered in error? (it stays readable, struck through, and "
+                  "no longer counts for grades or alerts)")
+        reason = self.ask_reason("Mark entered in error", prompt)
         if reason is None:
+            self.statusBar().showMessage(
+                f"Not marked: the assessment of {when} is unchanged (a reason is needed).",
+                8000)
             return
         from app.services import assessments as assessment_service
+
+        def done(_row: AssessmentRow) -> None:
+            self.statusBar().showMessage(f"Assessment of {when} marked entered in error.", 10000)
+            self._after_write()
 
         self.executor.submit(
             lambda: assessment_service.mark_entered_in_error(
                 self.ctx, self.actor, row.id, reason=reason),
-            lambda _row: self._after_write(),
+            done,
             self._show_error,
         )
 
     def _resolve_current(self) -> None:
         current = self._current_patient_alerts()
-        open_alerts = current[1] if current else ()
+        if current is None:
+            self.statusBar().showMessage("Open or select a patient first.", 5000)
+            return
+        name, open_alerts = current
+        selected = self._selected_alert()
         # RULES E1: a critical-care alert closes only with its recorded discussion.
-        alert = next((a for a in open_alerts if a.kind != "critical_care"), None)
+        alert = (selected if selected is not None and selected.kind != "critical_care"
+                 else None if selected is not None
+                 else next((a for a in open_alerts if a.kind != "critical_care"), None))
         if alert is None:
             message = (
                 "The critical-care alert closes when the discussion is recorded: use "
                 "Record critical-care discussion… (Ctrl+Shift+D)."
-                if open_alerts else "No open alert for this patient."
+                if open_alerts else f"No open alert for {name}."
             )
             self.statusBar().showMessage(message, 8000)
             return
-        reason = self.ask_reason("Resolve alert", "Why is this alert resolved?")
+        reason = self.ask_reason(
+            "Resolve alert",
+            f"Resolve “{alert.title}” for {self.identity_line(alert.episode_id)}?\n"
+            "Why is this alert resolved? (the reason is kept in the audit trail)")
         if reason is None:
             return
 
@@ -735,7 +801,7 @@ class MainWindow(QMainWindow):
                                                expected_version=alert.version)
 
         def done(_row: AlertRow) -> None:
-            self.statusBar().showMessage("Alert resolved.", 10000)
+            self.statusBar().showMessage(f"Alert “{alert.title}” resolved for {name}.", 10000)
             self._after_write()
 
         self.executor.submit(job, done, self._show_error)

@@ -4,10 +4,11 @@ visible, struck through. Amend / entered-in-error act on the selected current en
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QPushButton,
@@ -104,15 +105,73 @@ class TimelineView(QWidget):
         self._update_buttons()
 
     def set_timeline(self, timeline: Timeline) -> None:
+        # A refresh (every poll, every write) must not collapse the days being read or lose
+        # the entry being looked at: remember both and put them back.
+        expanded = {day for day, item in self.day_items.items() if item.isExpanded()}
+        current = self.tree.currentItem()
+        current_row = current.data(0, ASSESSMENT_ROLE) if current is not None else None
+        current_day = current.data(0, DAY_ROLE) if current is not None else None
         self.tree.clear()
         self.day_items = {}
         for day in timeline.days:
             if not day.assessments and not day.administrations:
                 continue
             self.tree.addTopLevelItem(self._day_item(day))
-        for column in range(len(HEADERS) - 1):
-            self.tree.resizeColumnToContents(column)
+            self.day_items[day.day].setExpanded(day.day in expanded)
+        restored = (self.select_assessment(current_row.id)
+                    if isinstance(current_row, AssessmentRow) else False)
+        if not restored and isinstance(current_day, int) and current_day in self.day_items:
+            self.tree.setCurrentItem(self.day_items[current_day])
+        self._fit_columns()
         self._update_buttons()
+
+    def _all_items(self) -> Iterator[QTreeWidgetItem]:
+        """Every item, days and their entries (amended versions included), in order."""
+        def below(item: QTreeWidgetItem) -> Iterator[QTreeWidgetItem]:
+            yield item
+            for number in range(item.childCount()):
+                if (child := item.child(number)) is not None:
+                    yield from below(child)
+
+        for number in range(self.tree.topLevelItemCount()):
+            if (top := self.tree.topLevelItem(number)) is not None:
+                yield from below(top)
+
+    def _fit_columns(self) -> None:
+        """Fit the columns to every entry, collapsed ones included (Qt measures only the
+        rows showing), so NEWS2 or the oxygen device is never cut off when a day opens."""
+        plain = self.tree.fontMetrics()
+        bold_font = QFont(self.tree.font())
+        bold_font.setBold(True)
+        bold = QFontMetrics(bold_font)
+        widths = [plain.horizontalAdvance(text) for text in HEADERS]
+        for item in self._all_items():
+            is_day = item.data(0, DAY_ROLE) is not None
+            metrics = bold if is_day else plain
+            indent = self.tree.indentation() * (1 if is_day else 2)
+            for column in range(len(HEADERS) - 1):
+                width = metrics.horizontalAdvance(item.text(column))
+                widths[column] = max(widths[column], width + (indent if column == 0 else 0))
+        for column in range(len(HEADERS) - 1):
+            self.tree.setColumnWidth(column, widths[column] + 24)
+
+    def select_assessment(self, assessment_id: int) -> bool:
+        """Highlight one entry (its day opened), e.g. after marking it entered in error."""
+        for item in self._all_items():
+            row = item.data(0, ASSESSMENT_ROLE)
+            if isinstance(row, AssessmentRow) and row.id == assessment_id:
+                day = item
+                while (parent := day.parent()) is not None:
+                    day = parent
+                day.setExpanded(True)
+                self.tree.setCurrentItem(item)
+                self.tree.scrollToItem(item)
+                return True
+        return False
+
+    def clear_current(self) -> None:
+        self.tree.setCurrentIndex(QModelIndex())
+        self.tree.clearSelection()
 
     def _day_item(self, day: TimelineDay) -> QTreeWidgetItem:
         drugs = ", ".join(
@@ -162,6 +221,8 @@ class TimelineView(QWidget):
             status_text(row, self.tz),
         ])
         item.setData(0, ASSESSMENT_ROLE, row)
+        for column in range(len(HEADERS)):
+            item.setToolTip(column, item.text(column))
         if not row.is_current:
             font = QFont()
             font.setStrikeOut(True)

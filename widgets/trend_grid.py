@@ -106,7 +106,12 @@ class TrendModel(RowTableModel[TrendRow]):
         if role == SORT_ROLE:
             return sort_key_none_last(grade)
         if role == Qt.ItemDataRole.ToolTipRole:
-            word = "not assessed" if grade is None else f"max {self.layer} grade {grade}"
+            if grade is not None:
+                word = f"max {self.layer} grade {grade}"
+            elif row.day is not None and day > row.day:  # a gap and a future day differ
+                word = f"not reached yet (today is D+{row.day})"
+            else:
+                word = "no assessment recorded"
             extra = " — onset" if day == onset else " — resolved" if day == resolution else ""
             return f"{row.patient_name}, day {day}: {word}{extra}"
         if role in (Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ForegroundRole):
@@ -121,6 +126,7 @@ class TrendModel(RowTableModel[TrendRow]):
 
 class TrendGrid(QWidget):
     open_day = Signal(int, int)  # episode id, day
+    open_episode = Signal(int)  # the patient column: the patient, no particular day
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -140,7 +146,8 @@ class TrendGrid(QWidget):
         top.addWidget(label)
         top.addWidget(self.layer_combo)
         top.addWidget(QLabel("Cells: daily maximum grade · ▲ onset · ✓ resolution · "
-                             "blank = no assessment. Enter or click opens that day."), 1)
+                             "blank = no assessment. Enter or click opens that day "
+                             "(on the name: the patient)."), 1)
         layout.addLayout(top)
         self.table = QTableView()
         self.table.setObjectName("trendTable")
@@ -165,7 +172,15 @@ class TrendGrid(QWidget):
     def set_rows(self, rows: list[TrendRow]) -> None:
         self.model.set_rows(rows)
 
+    def selected_episode(self) -> int | None:
+        row = self.table.currentIndex().data(ROW_ROLE)
+        return row.episode_id if isinstance(row, TrendRow) else None
+
     def _clicked(self, index: QModelIndex) -> None:
         row = index.data(ROW_ROLE)
-        if isinstance(row, TrendRow) and index.column() >= FIRST_DAY_COLUMN:
+        if not isinstance(row, TrendRow):
+            return
+        if index.column() >= FIRST_DAY_COLUMN:
             self.open_day.emit(row.episode_id, index.column() - FIRST_DAY_COLUMN)
+        else:
+            self.open_episode.emit(row.episode_id)

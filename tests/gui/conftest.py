@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -74,6 +74,33 @@ def window(qtbot: Any, gui_ctx: AppContext, ward: Ward) -> Iterator[Any]:
     qtbot.waitExposed(main)
     yield main
     main.close()
+
+
+def record(window: Any, episode_id: int, hours_ago: float = 0, **changes: Any) -> Any:
+    """An ICANS 2 set (with `changes`) `hours_ago` before the fake clock, through the service."""
+    from app.services.assessments import record_assessment
+    from tests.gui.test_escalation import ICANS2
+
+    at = window.ctx.clock() - timedelta(hours=hours_ago)
+    values = {**ICANS2, **changes, "assessed_at": at}
+    confirmations = {"assessed_at": "paper chart", "ice_score": "checked"}
+    return record_assessment(window.ctx, NURSE, episode_id, values,
+                             confirmations=confirmations)
+
+
+@pytest.fixture
+def busy_window(window: Any, ward: Ward) -> Any:
+    record(window, ward.adult, hours_ago=30, temperature_c=38.4)
+    record(window, ward.adult, hours_ago=2, temperature_c=38.9)
+    record(window, ward.child, hours_ago=1,
+           ice_items=None, capd_items={"eye_contact": "often", "purposeful_actions": "often",
+                                       "aware_of_surroundings": "often",
+                                       "communicates_needs": "often", "restless": "never",
+                                       "inconsolable": "never", "underactive": "never",
+                                       "slow_to_respond": "rarely"})
+    window.refresh()
+    window.tabs.setCurrentIndex(2)  # trend review loads its rows
+    return window
 
 
 # The offscreen platform plugin warns when a main window with a tool bar is shown; the

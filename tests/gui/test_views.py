@@ -9,37 +9,10 @@ import pytest
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QAbstractButton, QToolButton
 
-from app.services.assessments import record_assessment
 from app.services.ward import patient_timeline
-from tests.gui.conftest import NURSE, Ward
-from tests.gui.test_escalation import ICANS2
+from tests.gui.conftest import NURSE, Ward, record
 
 pytestmark = pytest.mark.gui
-
-
-def record(window: Any, episode_id: int, hours_ago: float = 0, **changes: Any) -> Any:
-    from datetime import timedelta
-
-    at = window.ctx.clock() - timedelta(hours=hours_ago)
-    values = {**ICANS2, **changes, "assessed_at": at}
-    confirmations = {"assessed_at": "paper chart", "ice_score": "checked"}
-    return record_assessment(window.ctx, NURSE, episode_id, values,
-                             confirmations=confirmations)
-
-
-@pytest.fixture
-def busy_window(window: Any, ward: Ward) -> Any:
-    record(window, ward.adult, hours_ago=30, temperature_c=38.4)
-    record(window, ward.adult, hours_ago=2, temperature_c=38.9)
-    record(window, ward.child, hours_ago=1,
-           ice_items=None, capd_items={"eye_contact": "often", "purposeful_actions": "often",
-                                       "aware_of_surroundings": "often",
-                                       "communicates_needs": "often", "restless": "never",
-                                       "inconsolable": "never", "underactive": "never",
-                                       "slow_to_respond": "rarely"})
-    window.refresh()
-    window.tabs.setCurrentIndex(2)  # trend review loads its rows
-    return window
 
 
 def test_every_table_model_passes_qtmodeltester(busy_window: Any, qtmodeltester: Any) -> None:
