@@ -6,6 +6,8 @@
 - `show_error(exc)` puts each `FieldProblem` under the field it names (the service's own
   key names); anything it cannot place, and PermissionDenied / StaleEdit / other service
   errors, goes in the box at the top. Nothing typed is cleared.
+- A field's error line goes as soon as that field's value changes (it described the old
+  value); the top box's "please correct the marked fields" goes with the last of them.
 - Errors are marked with "⚠" and text, never by colour alone.
 - Writes go through the window's executor (ARCHITECTURE "Threads"); a dialog made without
   one runs the call at once (tests, screenshots).
@@ -21,14 +23,21 @@ from datetime import date, datetime
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QDateTime, QTimeZone
+from PySide6.QtCore import QDateTime, QTimeZone, SignalInstance
 from PySide6.QtWidgets import (
+    QAbstractButton,
+    QComboBox,
     QDateTimeEdit,
     QDialog,
     QDialogButtonBox,
+    QDoubleSpinBox,
     QFormLayout,
     QLabel,
+    QLineEdit,
+    QPlainTextEdit,
     QPushButton,
+    QSpinBox,
+    QTextEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -114,6 +123,23 @@ def buttons_without_label(root: QWidget) -> list[QPushButton]:
     ]  # fmt: skip
 
 
+def value_changed_signal(widget: QWidget) -> SignalInstance | None:
+    """The signal a field emits when its value changes (None: not a known input)."""
+    if isinstance(widget, QLineEdit):
+        return widget.textChanged
+    if isinstance(widget, QComboBox):
+        return widget.currentTextChanged  # a choice, or the text of an editable combo
+    if isinstance(widget, QDateTimeEdit):  # also QDateEdit and QTimeEdit
+        return widget.dateTimeChanged
+    if isinstance(widget, QSpinBox | QDoubleSpinBox):
+        return widget.textChanged
+    if isinstance(widget, QAbstractButton):
+        return widget.toggled
+    if isinstance(widget, QPlainTextEdit | QTextEdit):
+        return widget.textChanged
+    return None
+
+
 class FormDialog(QDialog):
     """Base for the service dialogs: error placement, buttons, executor."""
 
@@ -146,6 +172,9 @@ class FormDialog(QDialog):
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.field_errors: dict[str, QLabel] = {}
         self.field_widgets: dict[str, QWidget] = {}
+        # The top box as show_problems left it when it held only its heading: it goes
+        # when the last marked field has been changed (see clear_field_error).
+        self._heading_only: str | None = None
         self._tab_chain: list[QWidget] = []
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -191,6 +220,9 @@ class FormDialog(QDialog):
         for key in (field, *also):
             self.field_errors[key] = error
             self.field_widgets[key] = widget
+        changed = value_changed_signal(widget)
+        if changed is not None:
+            changed.connect(lambda *_args: self.clear_field_error(field))
         if tab:
             self._tab_chain.append(widget)
         return label
@@ -211,6 +243,7 @@ class FormDialog(QDialog):
 
     # --- errors -----------------------------------------------------------------------------
     def clear_errors(self) -> None:
+        self._heading_only = None
         self.top_error.clear()
         self.top_error.hide()
         for label in set(self.field_errors.values()):
@@ -218,6 +251,23 @@ class FormDialog(QDialog):
             label.hide()
         for widget in self.field_widgets.values():
             widget.setAccessibleDescription("")
+
+    def clear_field_error(self, field: str) -> None:
+        """The field's value changed: its error line no longer describes it. When no
+        marked field is left, the top box goes too if it only said to correct them."""
+        label = self.field_errors.get(field)
+        if label is None or not label.text():
+            return
+        label.clear()
+        label.hide()
+        for key, shown_at in self.field_errors.items():
+            if shown_at is label:
+                self.field_widgets[key].setAccessibleDescription("")
+        if (self._heading_only is not None and self.top_error.text() == self._heading_only
+                and not any(error.text() for error in self.field_errors.values())):
+            self._heading_only = None
+            self.top_error.clear()
+            self.top_error.hide()
 
     def set_field_error(self, field: str, message: str) -> bool:
         label = self.field_errors.get(field)
@@ -236,14 +286,18 @@ class FormDialog(QDialog):
         self.top_error.show()
 
     def show_problems(self, problems: Iterable[FieldProblem], heading: str = "") -> None:
+        was_empty = not self.top_error.text()
         if heading:
             self.set_top_error(heading)
+        heading_only = self.top_error.text() if heading and was_empty else None
         first: QWidget | None = None
         for problem in problems:
             if self.set_field_error(problem.field, problem.message):
                 first = first or self.field_widgets[problem.field]
             else:
                 self.set_top_error(f"{problem.field.replace('_', ' ')}: {problem.message}")
+                heading_only = None
+        self._heading_only = heading_only
         if first is not None:
             first.setFocus()
 
