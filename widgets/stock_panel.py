@@ -1,10 +1,14 @@
 """Pharmacy panel: tocilizumab stock by strength, batch, expiry and location, and the
-ledger actions (receive, reserve for an episode, release, waste with a reason).
+ledger actions (receive, reserve for a patient, release, waste with a reason).
 
 Two tables (both `RowTableModel`s over the services' frozen rows): the stock lines with
 their counts by status, and the usable vials (in stock or reserved) that release and
-waste act on. Anything expiring within 30 days says so in words ("expires in 12 days",
-"EXPIRED") as well as by colour. Only a pharmacist may change stock (SAFETY.md); for other
+waste act on; a reserved vial names its patient as the ward does (bed and initials for a
+pharmacist), never by an internal episode number. Reserve and Release choose the patient
+from a list (`EpisodeChoice`, from `tocilizumab.list_stock_episodes`): bed, patient,
+NHS number, product, weight and what is reserved, so nobody types an episode number.
+Anything expiring within 30 days says so in words ("expires in 12 days", "EXPIRED") as
+well as by colour. Only a pharmacist may change stock (SAFETY.md); for other
 roles the action buttons are disabled and their tooltip says why.
 """
 
@@ -36,7 +40,7 @@ from app.context import AppContext
 from app.errors import FieldProblem, ServiceError
 from app.permissions import Action, denial_message, is_allowed
 from app.services import tocilizumab as toci_service
-from app.services.tocilizumab import LOCATIONS, StockLine, VialRow
+from app.services.tocilizumab import LOCATIONS, StockEpisode, StockLine, VialRow
 from grading.tocilizumab import VIAL_STRENGTHS_MG
 from widgets.form_dialog import NOTE_STYLE, TOP_ERROR_STYLE, FormDialog, named
 from widgets.infusion_dialog import readiness_text
@@ -108,6 +112,7 @@ class VialModel(RowTableModel[VialRow]):
     def __init__(self, today: date, parent: Any = None) -> None:
         super().__init__(parent)
         self.today = today
+        self.patients: dict[int, str] = {}  # episode id -> "A2 · R P" (set by the panel)
         soon = self._soon
         self.columns = (
             Column("Vial", lambda r: str(r.id), sort=lambda r: r.id, align_right=True),
@@ -118,14 +123,18 @@ class VialModel(RowTableModel[VialRow]):
                    colours=soon),
             Column("Location", lambda r: r.location),
             Column("Status", lambda r: r.status.replace("_", " ")),
-            Column("Reserved for episode",
-                   lambda r: "" if r.reserved_episode_id is None else str(r.reserved_episode_id),
-                   sort=lambda r: r.reserved_episode_id),
+            Column("Reserved for", self.reserved_for),
             Column("Expiry note", lambda r: expiry_note(r.expiry_date, self.today), colours=soon),
         )
 
     def _soon(self, row: VialRow) -> tuple[QColor, QColor] | None:
         return _expiry_colours(row.expiry_date, self.today)
+
+    def reserved_for(self, row: VialRow) -> str:
+        if row.reserved_episode_id is None:
+            return ""
+        # A patient the list does not know (it could not be read): say so, not an id.
+        return self.patients.get(row.reserved_episode_id, "a patient (press Refresh)")
 
     def row_key(self, row: VialRow) -> int:
         return row.id
@@ -142,6 +151,109 @@ def _table(model: RowTableModel[Any], name: str) -> QTableView:
     view.verticalHeader().setVisible(False)
     view.horizontalHeader().setStretchLastSection(True)
     return view
+
+
+# --------------------------------------------------------------------------------------------
+# Choosing the patient (usability audit 10)
+# --------------------------------------------------------------------------------------------
+
+
+def episode_short_text(row: StockEpisode) -> str:
+    """"A2 · R P": the bed and the patient, for the vial table."""
+    return f"{row.bed or 'no bed'} · {row.patient}"
+
+
+def episode_choice_text(row: StockEpisode) -> str:
+    """One patient in the list, as the ward identifies them: "A2 · R P · NHS 999 000 0026 ·
+    Yescarta (axi-cel) · 80 kg · reserved 0 of 1 dose"."""
+    parts = [episode_short_text(row), row.identifier, row.product_label,
+             f"{row.weight_kg:g} kg", row.readiness_text]
+    if row.vials_reserved:
+        parts.append(f"{row.vials_reserved} vial{'s' if row.vials_reserved != 1 else ''} held")
+    if row.status == "planned":
+        parts.append("awaiting infusion")
+    elif not row.open:
+        parts.append(row.status)
+    return " · ".join(parts)
+
+
+class EpisodeChoice(QComboBox):
+    """The patient a stock action is for, chosen from a list (typing the bed jumps to it).
+
+    `value()` is the chosen episode's id, 0 when none is chosen (as the number box it
+    replaces)."""
+
+    def __init__(self, rows: list[StockEpisode], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("episode_id")
+        self.setPlaceholderText("choose the patient…")
+        # Wide enough for bed, initials and NHS number; the open list shows whole lines and
+        # the tooltip the whole chosen line, so the dialog does not grow off the screen.
+        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.setMinimumContentsLength(48)
+        self.rows = rows
+        for row in rows:
+            self.addItem(episode_choice_text(row), row.episode_id)
+            self.setItemData(self.count() - 1, episode_choice_text(row),
+                             Qt.ItemDataRole.ToolTipRole)
+        self.view().setMinimumWidth(self.view().sizeHintForColumn(0) + 24)
+        self.currentIndexChanged.connect(lambda _i: self.setToolTip(self.currentText()))
+        self.setCurrentIndex(-1)
+
+    def value(self) -> int:
+        data = self.currentData()
+        return int(data) if data is not None else 0
+
+    def set_episode(self, episode_id: int | None) -> None:
+        self.setCurrentIndex(self.findData(episode_id) if episode_id else -1)
+
+    def chosen(self) -> StockEpisode | None:
+        index = self.currentIndex()
+        return self.rows[index] if 0 <= index < len(self.rows) else None
+
+
+def _episode_rows(dialog: FormDialog, keep: Any) -> list[StockEpisode]:
+    """The patients the dialog offers; a failed read is said at the top of the dialog."""
+    try:
+        rows = toci_service.list_stock_episodes(dialog.ctx, dialog.actor)
+    except ServiceError as exc:
+        dialog.set_top_error(f"Could not list the patients — {exc}")
+        return []
+    return [r for r in rows if keep(r)]
+
+
+def clear_field_error(dialog: FormDialog, field: str) -> None:
+    """The user changed the field: its error line no longer describes what is shown, so
+    it goes (and the "please correct the marked fields" box with the last one)."""
+    label = dialog.field_errors.get(field)
+    if label is None or label.isHidden():
+        return
+    label.clear()
+    label.hide()
+    dialog.field_widgets[field].setAccessibleDescription("")
+    if all(other.isHidden() for other in dialog.field_errors.values()):
+        dialog.top_error.clear()
+        dialog.top_error.hide()
+
+
+class _PatientFormDialog(FormDialog):
+    """Reserve and Release: after a problem is shown the dialog grows to fit its error
+    lines (a long stock message otherwise squeezes the fields)."""
+
+    def show_problems(self, problems: Any, heading: str = "") -> None:
+        super().show_problems(problems, heading)
+        self.adjustSize()
+
+    def show_error(self, error: BaseException) -> None:
+        super().show_error(error)
+        self.adjustSize()
+
+
+def _no_patient_problem(rows: list[StockEpisode], what: str) -> FieldProblem:
+    if rows:
+        return FieldProblem("episode_id", "choose the patient from the list")
+    return FieldProblem("episode_id", f"no patient {what} — check with the ward, then press "
+                                      "Refresh on the stock page")
 
 
 # --------------------------------------------------------------------------------------------
@@ -195,8 +307,8 @@ class ReceiveDialog(FormDialog):
         self.run(lambda: toci_service.receive_vials(ctx, actor, **values), self.saved)
 
 
-class ReserveDialog(FormDialog):
-    """Reserve the selected vials, or enough stock for N doses, for one episode."""
+class ReserveDialog(_PatientFormDialog):
+    """Reserve the selected vials, or enough stock for N doses, for one patient."""
 
     def __init__(self, ctx: AppContext, actor: Actor, *, episode_id: int | None,
                  vial_ids: list[int], executor: Any = None,
@@ -205,11 +317,10 @@ class ReserveDialog(FormDialog):
                          save_text="&Reserve", executor=executor, parent=parent)
         self.vial_ids = vial_ids
         self.layout_.addLayout(self.form)
-        self.episode = named(QSpinBox(), "episode_id")
-        self.episode.setRange(0, 10**9)
-        self.episode.setSpecialValueText("type the episode number")
-        self.episode.setValue(episode_id or 0)
-        self.add_row("&Episode number", self.episode, "episode_id", "episode")
+        # Planned and active episodes only: reserve_for_episode refuses the others.
+        self.episode = EpisodeChoice(_episode_rows(self, lambda r: r.open))
+        self.episode.set_episode(episode_id)  # the patient open in the window, if any
+        self.add_row("&Patient", self.episode, "episode_id", "episode")
         self.readiness = named(QLabel(), "reserve_readiness")
         self.readiness.setWordWrap(True)
         self.doses = named(QSpinBox(), "doses")
@@ -222,15 +333,21 @@ class ReserveDialog(FormDialog):
             self.form.addRow("", QLabel(f"Selected vials: {', '.join(map(str, vial_ids))}"))
         self.field_errors["vial_ids"] = self.field_errors["doses"]
         self.field_widgets["vial_ids"] = self.doses
-        self.episode.valueChanged.connect(lambda _v: self.show_readiness())
+        self.episode.currentIndexChanged.connect(self._episode_changed)
+        self.doses.valueChanged.connect(lambda _v: clear_field_error(self, "doses"))
         # Outside the form: a wrapped label in a QFormLayout row gets clipped.
         self.layout_.addWidget(self.readiness)
         self.finish_layout()
-        self.setMinimumWidth(560)
+        self.setMinimumWidth(640)
+        self.show_readiness()
+
+    def _episode_changed(self, _index: int) -> None:
+        clear_field_error(self, "episode_id")
+        clear_field_error(self, "doses")  # "not enough stock for dose 2" was for the other
         self.show_readiness()
 
     def show_readiness(self) -> None:
-        """What the patient needs and has, so the pharmacist sees the right episode."""
+        """What the patient needs and has, so the pharmacist sees the right patient."""
         episode_id = self.episode.value()
         if not episode_id:
             self.readiness.setText("")
@@ -248,7 +365,8 @@ class ReserveDialog(FormDialog):
     def submit(self) -> None:
         episode_id = self.episode.value()
         if not episode_id:
-            self.show_problems([FieldProblem("episode_id", "type the episode number")])
+            self.show_problems([_no_patient_problem(self.episode.rows,
+                                                    "is awaiting or after an infusion")])
             return
         ctx, actor, vial_ids, doses = self.ctx, self.actor, self.vial_ids, self.doses.value()
         if vial_ids:
@@ -259,7 +377,7 @@ class ReserveDialog(FormDialog):
                                                               doses=doses), self.saved)
 
 
-class ReleaseDialog(FormDialog):
+class ReleaseDialog(_PatientFormDialog):
     def __init__(self, ctx: AppContext, actor: Actor, *, episode_id: int | None,
                  vial_ids: list[int], executor: Any = None,
                  parent: QWidget | None = None) -> None:
@@ -267,23 +385,27 @@ class ReleaseDialog(FormDialog):
                          executor=executor, parent=parent)
         self.vial_ids = vial_ids
         self.layout_.addLayout(self.form)
-        self.episode = named(QSpinBox(), "episode_id")
-        self.episode.setRange(0, 10**9)
-        self.episode.setSpecialValueText("type the episode number")
-        self.episode.setValue(episode_id or 0)
-        self.add_row("&Episode number", self.episode, "episode_id", "vial_ids")
+        # Patients holding reserved vials (a discharged one too: its vials go back to stock).
+        self.episode = EpisodeChoice(_episode_rows(self, lambda r: r.vials_reserved > 0))
+        self.episode.set_episode(episode_id)
+        self.add_row("&Patient", self.episode, "episode_id", "vial_ids")
         what = (f"Vials {', '.join(map(str, vial_ids))}" if vial_ids
-                else "Every vial reserved for this episode")
+                else "Every vial reserved for this patient")
         self.form.addRow("Releases", QLabel(what))
         self.reason = named(QLineEdit(), "reason")
         self.reason.setPlaceholderText("e.g. infusion postponed")
         self.add_row("Rea&son", self.reason, "reason")
+        self.episode.currentIndexChanged.connect(
+            lambda _i: clear_field_error(self, "episode_id"))
+        self.reason.textChanged.connect(lambda _t: clear_field_error(self, "reason"))
         self.finish_layout()
+        self.setMinimumWidth(640)
 
     def submit(self) -> None:
         episode_id = self.episode.value()
         if not episode_id:
-            self.show_problems([FieldProblem("episode_id", "type the episode number")])
+            self.show_problems([_no_patient_problem(self.episode.rows,
+                                                    "has vials reserved")])
             return
         ctx, actor, reason = self.ctx, self.actor, self.reason.text().strip()
         vial_ids = self.vial_ids or None
@@ -358,7 +480,7 @@ class StockPanel(QDialog):
 
         buttons = QHBoxLayout()
         self.receive_button = named(QPushButton("Re&ceive…"), "receive")
-        self.reserve_button = named(QPushButton("&Reserve for episode…"), "reserve")
+        self.reserve_button = named(QPushButton("&Reserve for patient…"), "reserve")
         self.release_button = named(QPushButton("Re&lease…"), "release")
         self.waste_button = named(QPushButton("&Waste vial…"), "waste")
         self.refresh_button = named(QPushButton("Re&fresh"), "refresh")
@@ -399,6 +521,11 @@ class StockPanel(QDialog):
             self.show_message(str(exc))
             self._update_buttons()
             return
+        try:
+            patients = toci_service.list_stock_episodes(self.ctx, self.actor)
+        except ServiceError:  # the vials still show; "Reserved for" asks for a Refresh
+            patients = []
+        self.vial_model.patients = {p.episode_id: episode_short_text(p) for p in patients}
         self.line_model.set_rows(lines)
         self.vial_model.set_rows(vials)
         for view in (self.lines_view, self.vials_view):
@@ -438,8 +565,8 @@ class StockPanel(QDialog):
         in_stock = [v for v in selected if v.status == "in_stock"]
         self.reserve_button.setEnabled(not selected or len(in_stock) == len(selected))
         self.reserve_button.setToolTip(
-            "Reserve the selected vials for an episode" if selected
-            else "Reserve enough stock for a number of doses for an episode")
+            "Reserve the selected vials for a patient" if selected
+            else "Reserve enough stock for a number of doses for a patient")
         if not self.reserve_button.isEnabled():
             self.reserve_button.setToolTip("Only vials in stock can be reserved")
         reserved = [v for v in selected if v.status == "reserved"]

@@ -27,13 +27,20 @@ from app.actor import Actor
 from app.audit import record_audit, snapshot
 from app.clock import WARD_TZ, format_local, local_date
 from app.context import AppContext
-from app.errors import ConfirmationRequired, FieldProblem, PermissionDenied, ValidationFailed
-from app.permissions import Action, require
+from app.errors import (
+    ConfirmationRequired,
+    FieldProblem,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
+from app.nhs_number import format_nhs_number
+from app.permissions import Action, is_allowed, require
 from app.products import Product, ProductTableError, products
 from app.rows import EpisodeRow
 from app.services.history import load_episode
 from app.services.patients import to_episode_row
-from db.models import Administration, Alert, Episode, StockMovement, Vial
+from db.models import Administration, Alert, Episode, Patient, StockMovement, Vial
 from grading.tocilizumab import (
     MAX_SINGLE_DOSE_MG,
     VIAL_STRENGTHS_MG,
@@ -139,6 +146,39 @@ class DosePreview:
     @property
     def weight_text(self) -> str:
         return f"{self.weight_kg:g} kg (weighed {self.weight_recorded_on:%d %b %Y})"
+
+
+@dataclass(frozen=True)
+class StockEpisode:
+    """A patient episode pharmacy reserves for or releases from, identified as the ward
+    identifies it (usability audit 10: no screen shows an internal episode number).
+
+    `patient` is the name ("PATEL, Rohan") for ward staff but only the initials ("R P")
+    for a pharmacist: the pharmacy page shows no patient names (README "What each role
+    sees"); bed, NHS number, product and weight are enough to pick the right patient."""
+
+    episode_id: int
+    bed: str
+    patient: str
+    identifier: str  # "NHS 999 000 0026", or "Hospital no. H12345" when there is no NHS number
+    status: str  # planned | active (or a closed episode still holding reserved vials)
+    product_label: str
+    weight_kg: float
+    needed_doses: int  # the product's "doses on site per patient" (RULES E6); 0 if unknown
+    doses_reserved: int  # whole doses the unexpired reserved vials make at this weight
+    vials_reserved: int  # every reserved vial, expired or not (release acts on these)
+
+    @property
+    def open(self) -> bool:
+        """Stock may be reserved for it (reserve_for_episode refuses the others)."""
+        return self.status in OPEN_EPISODE_STATUSES
+
+    @property
+    def readiness_text(self) -> str:
+        """"reserved 0 of 1 dose", in the board's words."""
+        if not self.needed_doses:
+            return f"reserved {_dose_text(self.doses_reserved)}"
+        return f"reserved {self.doses_reserved} of {_dose_text(self.needed_doses)}"
 
 
 def _vial_row(v: Vial) -> VialRow:
@@ -249,6 +289,16 @@ def _get_vial(session: Session, vial_id: int) -> Vial:
     if vial is None:
         raise ValidationFailed([FieldProblem("vial_id", f"no vial with id {vial_id}")])
     return vial
+
+
+def _stock_episode(session: Session, episode_id: int) -> Episode:
+    """The episode a stock action names. Pharmacy has no ward list to reload (the shared
+    loader's advice): the number came from the ward or from an old list."""
+    episode = session.get(Episode, episode_id)
+    if episode is None:
+        raise NotFound(f"No patient episode {episode_id} — check the patient with the ward, "
+                       "then choose them again from the list.")
+    return episode
 
 
 def _refusal(vial: Vial, wanted: str, today: date) -> FieldProblem:
@@ -433,11 +483,13 @@ def reserve_for_episode(
     now = ctx.clock()
     today = _today(ctx, now)
     with ctx.database.transaction() as session:
-        episode = load_episode(session, episode_id)
+        episode = _stock_episode(session, episode_id)
         if episode.status not in OPEN_EPISODE_STATUSES:
-            raise ValidationFailed(
-                [FieldProblem("episode_id", f"episode {episode_id} is {episode.status}")]
-            )
+            raise ValidationFailed([FieldProblem(
+                "episode_id",
+                f"this patient's episode is {episode.status}: tocilizumab is reserved only "
+                "for patients awaiting or after their CAR-T infusion (planned or active)",
+            )])
         claimed_ids: list[int] = []
         if vial_ids is not None:
             if not vial_ids:
@@ -526,7 +578,7 @@ def release_reservation(
     require(actor, Action.MANAGE_STOCK)
     now = ctx.clock()
     with ctx.database.transaction() as session:
-        load_episode(session, episode_id)
+        _stock_episode(session, episode_id)
         ids = (
             list(vial_ids)
             if vial_ids is not None
@@ -540,7 +592,7 @@ def release_reservation(
         )
         if not ids:
             raise ValidationFailed(
-                [FieldProblem("vial_ids", f"no vials are reserved for episode {episode_id}")]
+                [FieldProblem("vial_ids", "no vials are reserved for this patient")]
             )
         problems: list[FieldProblem] = []
         for vial_id in dict.fromkeys(ids):
@@ -797,10 +849,66 @@ def _readiness(session: Session, episode: Episode, now: datetime) -> ReadinessRo
     )
 
 
+def _initials(given_name: str, family_name: str) -> str:
+    return " ".join(n[:1].upper() for n in (given_name, family_name) if n.strip())
+
+
+def list_stock_episodes(ctx: AppContext, actor: Actor) -> list[StockEpisode]:
+    """The episodes pharmacy may reserve for (planned and active) and any other episode
+    still holding reserved vials (to release them), in bed order. Three queries."""
+    require(actor, Action.VIEW_STOCK)
+    show_names = is_allowed(actor, Action.VIEW_WARD)
+    now = ctx.clock()
+    today = local_date(now, ctx.tz)
+    with ctx.database.read() as session:
+        holding = select(Vial.reserved_episode_id).where(Vial.status == "reserved")
+        pairs = session.execute(
+            select(Episode, Patient)
+            .join(Patient, Patient.id == Episode.patient_id)
+            .where(Episode.status.in_(OPEN_EPISODE_STATUSES) | Episode.id.in_(holding))
+        ).all()
+        reserved: dict[int, list[tuple[int, date]]] = defaultdict(list)
+        for episode_id, strength, expiry in session.execute(
+            select(Vial.reserved_episode_id, Vial.strength_mg, Vial.expiry_date).where(
+                Vial.status == "reserved"
+            )
+        ):
+            if episode_id is not None:
+                reserved[episode_id].append((strength, expiry))
+    out: list[StockEpisode] = []
+    for episode, patient in pairs:
+        vials = reserved.get(episode.id, [])
+        usable = [strength for strength, expiry in vials if expiry >= today]
+        try:
+            doses = len(whole_doses(dose_mg(episode.weight_kg), usable)) if usable else 0
+        except ValueError:
+            doses = 0
+        product = _product(episode.product_code)
+        identifier = (
+            f"NHS {format_nhs_number(patient.nhs_number)}" if patient.nhs_number
+            else f"Hospital no. {patient.hospital_number}"
+        )
+        out.append(StockEpisode(
+            episode_id=episode.id,
+            bed=episode.bed,
+            patient=(f"{patient.family_name.upper()}, {patient.given_name}" if show_names
+                     else _initials(patient.given_name, patient.family_name)),
+            identifier=identifier,
+            status=episode.status,
+            product_label=product.label if product else episode.product_code,
+            weight_kg=episode.weight_kg,
+            needed_doses=product.tocilizumab_doses_on_site if product else 0,
+            doses_reserved=doses,
+            vials_reserved=len(vials),
+        ))  # fmt: skip
+    out.sort(key=lambda r: (not r.open, r.bed == "", r.bed, r.patient, r.episode_id))
+    return out
+
+
 def check_readiness(ctx: AppContext, actor: Actor, episode_id: int) -> ReadinessRow:
     require(actor, Action.VIEW_STOCK)
     with ctx.database.read() as session:
-        return _readiness(session, load_episode(session, episode_id), ctx.clock())
+        return _readiness(session, _stock_episode(session, episode_id), ctx.clock())
 
 
 def record_infusion(
