@@ -20,12 +20,14 @@ from typing import TYPE_CHECKING, Any, Protocol
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QDialog,
     QFileDialog,
     QInputDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
+    QSplitter,
     QTabWidget,
     QToolBar,
     QWidget,
@@ -37,7 +39,15 @@ from app.context import AppContext
 from app.errors import ServiceError
 from app.executor import Executor
 from app.permissions import Action, denial_message, is_allowed
-from app.rows import AlertRow, AssessmentRow, EpisodeHeader, Timeline, TrendRow, WardRow
+from app.rows import (
+    AlertRow,
+    AssessmentRow,
+    EpisodeHeader,
+    PlannedRow,
+    Timeline,
+    TrendRow,
+    WardRow,
+)
 from app.services import alerts as alert_service
 from app.services import ward as ward_service
 from app.ui_settings import UiSettings
@@ -45,6 +55,7 @@ from widgets.alerts_panel import AlertsPanel
 from widgets.assessment_form import uses_capd
 from widgets.grade_chip import grade_text, news2_text
 from widgets.patient_view import TAB_ASSESSMENT, TAB_TIMELINE, PatientView
+from widgets.planned_table import PlannedTable
 from widgets.trend_grid import TrendGrid
 from widgets.ward_board import WardBoard
 
@@ -69,6 +80,8 @@ class DialogHooks(Protocol):
     def record_discharge(self, parent: QWidget, episode_id: int) -> bool: ...
     def record_death(self, parent: QWidget, episode_id: int) -> bool: ...
     def record_infusion(self, parent: QWidget, episode_id: int) -> bool: ...
+    def record_icu_transfer(self, parent: QWidget, episode_id: int) -> bool: ...
+    def update_weight(self, parent: QWidget, episode_id: int) -> bool: ...
     def stock_panel(self, parent: QWidget) -> bool: ...
 
 
@@ -77,6 +90,7 @@ class Snapshot:
     """One poll: everything the visible screens need, read in one background job."""
 
     ward: list[WardRow]
+    planned: list[PlannedRow]  # registered, awaiting infusion (not on the board yet)
     header: EpisodeHeader | None
     timeline: Timeline | None
     trend: list[TrendRow] | None
@@ -89,7 +103,14 @@ HOOK_DONE = {
     "record_discharge": "Discharge recorded",
     "record_death": "Death recorded",
     "record_infusion": "CAR-T infusion recorded",
+    "record_icu_transfer": "ICU transfer recorded",
+    "update_weight": "Weight updated",
 }
+
+
+def _clear_other(chosen: QAbstractItemView, other: QAbstractItemView) -> None:
+    if chosen.selectionModel().hasSelection():
+        other.clearSelection()
 
 
 def saved_summary(row: AssessmentRow, tz: Any) -> str:
@@ -142,10 +163,19 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget()
         self.tabs.setObjectName("mainTabs")
         self.board = WardBoard(ctx.tz)
+        # Registered patients not yet infused: the infusion is recorded from here (RULES E6).
+        self.planned = PlannedTable()
+        self.board_page = QSplitter(Qt.Orientation.Vertical)
+        self.board_page.setObjectName("boardPage")
+        self.board_page.addWidget(self.board)
+        self.board_page.addWidget(self.planned)
+        self.board_page.setStretchFactor(0, 4)
+        self.board_page.setStretchFactor(1, 1)
+        self.board_page.setChildrenCollapsible(False)
         self.alerts_panel = AlertsPanel(ctx.tz)
         self.trend_grid = TrendGrid()
         self.patient_view = PatientView(now=ctx.clock, tz=ctx.tz, drugs_source=self._drugs_since)
-        self.tabs.addTab(self.board, "Ward board")
+        self.tabs.addTab(self.board_page, "Ward board")
         self.tabs.addTab(self.alerts_panel, "Alerts")
         self.tabs.addTab(self.trend_grid, "Trend review")
         self.tabs.addTab(self.patient_view, "Patient")
@@ -158,6 +188,13 @@ class MainWindow(QMainWindow):
             self.setCentralWidget(self.role_page)
 
         self.board.open_episode.connect(self.open_episode)
+        self.planned.infusion_requested.connect(self._record_infusion_for)
+        # One highlighted patient on the board page: choosing a row in one list clears the
+        # other, so the Record menu never acts on a row the user has moved away from.
+        for chosen, other in ((self.board.table, self.planned.table),
+                              (self.planned.table, self.board.table)):
+            chosen.selectionModel().selectionChanged.connect(
+                lambda *_, chosen=chosen, other=other: _clear_other(chosen, other))
         self.alerts_panel.open_episode.connect(self.open_episode)
         self.trend_grid.open_day.connect(self.open_episode_day)
         self.trend_grid.open_episode.connect(self.open_episode)
@@ -218,12 +255,20 @@ class MainWindow(QMainWindow):
         number_text = f"NHS {nhs}" if nhs else f"hospital no. {hospital}"
         return f"{name} · {number_text} · born {born:%d %b %Y} · bed {bed or '—'}"
 
+    def _record_infusion_for(self, episode_id: int) -> None:
+        """Enter on an "Awaiting infusion" row: the infusion dialog for that patient."""
+        self.planned.select_episode(episode_id)
+        self._hook("record_infusion", True)()
+
     def _patient_name(self, episode_id: int) -> str:
         header = self.patient_view.header
         if header is not None and header.episode_id == episode_id:
             return header.name
         number = self.board.model.row_for_episode(episode_id)
-        return self.board.model.row_at(number).patient_name if number is not None else ""
+        if number is not None:
+            return self.board.model.row_at(number).patient_name
+        planned = next((r for r in self.planned.rows() if r.episode_id == episode_id), None)
+        return planned.patient_name if planned is not None else ""
 
     def _hook(self, name: str, needs_patient: bool) -> Callable[[], None]:
         done = HOOK_DONE.get(name)
@@ -273,13 +318,17 @@ class MainWindow(QMainWindow):
         self.resolve_action = a("Resol&ve alert…", self._resolve_current, "",
                                 "Close the open patient's alert with a reason (not the "
                                 "critical-care alert: record the discussion for that one)")
-        self.export_action = a("&Export trajectories PNG…", self._export_png, "Ctrl+E")
+        self.export_action = a("Export trajectories &PNG…", self._export_png, "Ctrl+E")
         self.register_action = a("&Register patient…", self._hook("register_patient", False),
                                  "Ctrl+R")
-        self.drug_action = a("Record &drug given…", self._hook("record_administration", True),
+        self.drug_action = a("Record drug &given…", self._hook("record_administration", True),
                              "Ctrl+G")
         self.discharge_action = a("Record disc&harge…", self._hook("record_discharge", True))
         self.death_action = a("Record d&eath…", self._hook("record_death", True))
+        self.icu_action = a("Record ICU &transfer…", self._hook("record_icu_transfer", True),
+                            "", "The patient moved to intensive care (stays on the board)")
+        self.weight_action = a("Update &weight…", self._hook("update_weight", True), "",
+                               "Re-weigh or correct the weight tocilizumab doses use")
         self.infusion_action = a("Record CAR-T &infusion…", self._hook("record_infusion", True),
                                  "", "Day 0, after the tocilizumab readiness check")
         self.stock_action = a("Tocilizumab &stock…", self._hook("stock_panel", False), "",
@@ -297,6 +346,8 @@ class MainWindow(QMainWindow):
                              (self.drug_action, "record_administration"),
                              (self.discharge_action, "record_discharge"),
                              (self.death_action, "record_death"),
+                             (self.icu_action, "record_icu_transfer"),
+                             (self.weight_action, "update_weight"),
                              (self.infusion_action, "record_infusion"),
                              (self.stock_action, "stock_panel")):
             available = getattr(self.dialogs, name, None) is not None
@@ -322,7 +373,8 @@ class MainWindow(QMainWindow):
             record.addAction(action)
         record.addSeparator()
         for action in (self.register_action, self.infusion_action, self.drug_action,
-                       self.discharge_action, self.death_action, self.stock_action):
+                       self.weight_action, self.icu_action, self.discharge_action,
+                       self.death_action, self.stock_action):
             record.addAction(action)
         record.addSeparator()
         record.addAction(self.export_action)
@@ -370,6 +422,8 @@ class MainWindow(QMainWindow):
             self.drug_action: Action.RECORD_ADMINISTRATION,
             self.discharge_action: Action.REGISTER_PATIENT,
             self.death_action: Action.REGISTER_PATIENT,
+            self.icu_action: Action.RECORD_ASSESSMENT,  # as patients.record_icu_transfer
+            self.weight_action: Action.RECORD_ASSESSMENT,  # as patients.update_weight
             self.infusion_action: Action.RECORD_ADMINISTRATION,
             self.stock_action: Action.VIEW_STOCK,
             self.print_handover_action: Action.PRINT_HANDOVER,
@@ -416,18 +470,21 @@ class MainWindow(QMainWindow):
             return selected.episode_id
         if tab == TAB_TRENDS and (trend := self.trend_grid.selected_episode()) is not None:
             return trend
+        if tab == TAB_BOARD and (planned := self.planned.selected_episode_id()) is not None:
+            return planned
         return self.board.selected_episode() or self.patient_view.episode_id
 
     def _read_snapshot(self, episode_id: int | None, trends: bool) -> Snapshot:
         # Runs on the worker: plain service calls only, never a widget.
         ctx, actor = self.ctx, self.actor
         ward = ward_service.list_ward(ctx, actor)
+        planned = ward_service.list_planned(ctx, actor)
         header = timeline = None
         if episode_id is not None:
             header = ward_service.episode_header(ctx, actor, episode_id)
             timeline = ward_service.patient_timeline(ctx, actor, episode_id)
         trend = ward_service.trend_grid(ctx, actor) if trends else None
-        return Snapshot(ward, header, timeline, trend)
+        return Snapshot(ward, planned, header, timeline, trend)
 
     def refresh(self) -> None:
         if self._polling or not self.clinical or self._covered is not None:
@@ -447,6 +504,7 @@ class MainWindow(QMainWindow):
         self.ward_rows = snapshot.ward
         self.board.model.now = now
         self.board.set_rows(snapshot.ward)
+        self.planned.set_rows(snapshot.planned)
         self.alerts_panel.set_rows(snapshot.ward, now)
         open_count = sum(len(r.open_alerts) for r in snapshot.ward)
         self.tabs.setTabText(TAB_ALERTS, f"Alerts ({open_count})")
