@@ -2,18 +2,68 @@
 is logged in, and unlocks with that user's password or PIN. "Switch user" is one click
 (or Alt+S) away; the caller then discards the draft (app.session_lock.SessionLock).
 
-Services come in as callables: `unlock(secret) -> bool` and `problem() -> str | None`
-(e.g. the account's timed lock), so this widget never touches the database."""
+The screen is public (anyone walking past reads it), so what it says stays anonymous
+(usability audit 11):
+- `set_draft_note(text)`: the lock holds an unsaved assessment — who typed it and for
+  which bed, never the patient's name — and that switching user discards it.
+- `pending()`: the number of critical-care discussions waiting (RULES E1), re-read every
+  `refresh_ms` while the screen shows, so new E1 alerts are not hidden behind the lock.
+  Only a number: names stay behind the sign-in.
+
+Services come in as callables: `unlock(secret) -> bool`, `problem() -> str | None`
+(e.g. the account's timed lock) and `pending() -> int`, so this widget never touches the
+database. `DiscardDraftDialog` asks before another user's sign-in discards the draft."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QHideEvent, QKeySequence, QShortcut, QShowEvent
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from widgets.account_fields import message_label, password_field
+
+PENDING_REFRESH_MS = 30_000  # a new E1 alert shows on the lock screen within 30 s
+PENDING_STYLE = (
+    "QLabel { color: #b00020; background: #fdecea; border: 1px solid #f5c2c0; padding: 6px; "
+    "font-weight: bold; }"
+)
+DRAFT_STYLE = "QLabel { background: #fff3cd; color: #5c4400; padding: 6px; }"
+
+
+def _beds_text(beds: Sequence[str]) -> str:
+    named = [f"bed {b}" if b else "a patient with no bed" for b in beds]
+    if len(named) == 1:
+        return named[0]
+    return ", ".join(named[:-1]) + " and " + named[-1]
+
+
+def draft_note(username: str, beds: Sequence[str]) -> str:
+    """'nurse has an unsaved assessment for bed A2 — switching user discards it'."""
+    if not beds:
+        return ""
+    if len(beds) == 1:
+        return (f"{username} has an unsaved assessment for {_beds_text(beds)} — switching "
+                "user discards it")
+    return (f"{username} has unsaved assessments for {_beds_text(beds)} — switching user "
+            "discards them")
+
+
+def pending_text(count: int) -> str:
+    if count <= 0:
+        return ""
+    if count == 1:
+        return "1 critical-care discussion pending — sign in to see it"
+    return f"{count} critical-care discussions pending — sign in to see them"
 
 
 class LockScreen(QWidget):
@@ -27,15 +77,30 @@ class LockScreen(QWidget):
         parent: QWidget | None = None,
         *,
         problem: Callable[[], str | None] | None = None,
+        pending: Callable[[], int] | None = None,
+        refresh_ms: int = PENDING_REFRESH_MS,
     ) -> None:
         super().__init__(parent)
         self._unlock = unlock
         self._problem = problem or (lambda: None)
+        self._pending = pending
         self.setAccessibleName("Screen locked")
         self.setAutoFillBackground(True)  # opaque: nothing of the ward shows through
         self.title = QLabel(f"Locked — {user_label}")
         self.title.setAccessibleName("Locked for")
         self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.pending_label = QLabel("")
+        self.pending_label.setAccessibleName("Critical-care discussions pending")
+        self.pending_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.pending_label.setWordWrap(True)
+        self.pending_label.setStyleSheet(PENDING_STYLE)
+        self.pending_label.hide()
+        self.draft_label = QLabel("")
+        self.draft_label.setAccessibleName("Unsaved assessment")
+        self.draft_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.draft_label.setWordWrap(True)
+        self.draft_label.setStyleSheet(DRAFT_STYLE)
+        self.draft_label.hide()
         self.secret = password_field("Password or PIN", "Password or PIN")
         self.secret.returnPressed.connect(self.try_unlock)
         self.message = message_label("Unlock message")
@@ -49,22 +114,54 @@ class LockScreen(QWidget):
         switch_key = QShortcut(QKeySequence("Alt+S"), self)
         switch_key.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         switch_key.activated.connect(self.switch_user_requested.emit)
+        self.pending_timer = QTimer(self)
+        self.pending_timer.setInterval(refresh_ms)
+        self.pending_timer.timeout.connect(self.refresh_pending)
         row = QHBoxLayout()
         row.addWidget(self.unlock_button)
         row.addWidget(self.switch_button)
         layout = QVBoxLayout(self)
         layout.addStretch()
         layout.addWidget(self.title)
+        layout.addWidget(self.pending_label)
+        layout.addWidget(self.draft_label)
         layout.addWidget(self.secret)
         layout.addWidget(self.message)
         layout.addLayout(row)
         layout.addStretch()
 
+    def set_draft_note(self, text: str) -> None:
+        """What the lock keeps unsaved ('' when nothing): see `draft_note`."""
+        self.draft_label.setText(text)
+        self.draft_label.setVisible(bool(text))
+
+    def refresh_pending(self) -> None:
+        if self._pending is None:
+            return
+        try:
+            count = self._pending()
+        except Exception:
+            # A lock screen must never fail (the database may be unreachable for a moment);
+            # say the count is unknown rather than "none pending".
+            self.pending_label.setText("Could not check for critical-care alerts — sign in "
+                                       "to see the ward")
+            self.pending_label.show()
+            return
+        self.pending_label.setText(pending_text(count))
+        self.pending_label.setVisible(count > 0)
+
     def showEvent(self, event: QShowEvent) -> None:
         self.secret.clear()
         self.message.setText(self._problem() or "")
         self.secret.setFocus()
+        self.refresh_pending()
+        if self._pending is not None:
+            self.pending_timer.start()
         super().showEvent(event)
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        self.pending_timer.stop()  # unlocked: the board shows the alerts again
+        super().hideEvent(event)
 
     def try_unlock(self) -> None:
         secret = self.secret.text()
@@ -77,3 +174,35 @@ class LockScreen(QWidget):
             self._problem() or "Wrong password or PIN. Type it again, or switch user."
         )
         self.secret.setFocus()
+
+
+class DiscardDraftDialog(QDialog):
+    """Another user signed in while the lock held an unsaved assessment: discard it, or
+    stay locked so its author can unlock and save it. Keeping it is the default (Enter,
+    Esc): the draft is never saved under the new user's name (SAFETY.md)."""
+
+    def __init__(self, owner: str, beds: Sequence[str], newcomer: str,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Discard the unsaved assessment?")
+        what = "an unsaved assessment" if len(beds) == 1 else "unsaved assessments"
+        self.text = QLabel(
+            f"{owner} has {what} for {_beds_text(beds)}.\n\n"
+            f"Signing in as {newcomer} discards {'it' if len(beds) == 1 else 'them'}: "
+            f"{'it is' if len(beds) == 1 else 'they are'} never saved under another name. "
+            f"To keep {'it' if len(beds) == 1 else 'them'}, let {owner} unlock and save first."
+        )
+        self.text.setWordWrap(True)
+        buttons = QDialogButtonBox()
+        self.discard_button = buttons.addButton(
+            f"&Discard and continue as {newcomer}", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.keep_button = buttons.addButton(
+            f"&Keep it for {owner} (stay locked)", QDialogButtonBox.ButtonRole.RejectRole)
+        self.discard_button.setAutoDefault(False)
+        self.keep_button.setDefault(True)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.text)
+        layout.addWidget(buttons)
+        self.keep_button.setFocus()

@@ -10,7 +10,10 @@ the main window for the logged-in user, the idle lock and "switch user".
 - The same user unlocks (password or PIN) and gets their draft back. "Switch user"
   (toolbar, Ctrl+Shift+L, or Alt+S on the lock screen) goes back to the login: if the same
   user logs in the draft comes back; anyone else gets a new window with a clean form, and
-  the draft is discarded, never saved under another name.
+  the draft is discarded, never saved under another name — after a confirmation
+  (`DiscardDraftDialog`) while the lock holds one; "keep it" leaves the screen locked.
+- The lock screen says, without names, that the lock holds an unsaved assessment (whose,
+  which bed) and how many critical-care discussions are pending (usability audit 11).
 
 Seam for tests: `exec_dialog(dialog) -> bool` runs every modal dialog of the session.
 """
@@ -28,7 +31,7 @@ from app.actor import Actor
 from app.context import AppContext
 from app.session_lock import DEFAULT_IDLE_MINUTES, SessionLock
 from widgets.first_admin_dialog import FirstAdminDialog
-from widgets.lock_screen import LockScreen
+from widgets.lock_screen import DiscardDraftDialog, LockScreen, draft_note
 from widgets.login_dialog import LoginDialog
 
 IDLE_ENV_VAR = "CARWARD_IDLE_MINUTES"
@@ -75,6 +78,7 @@ class SessionShell(QObject):
         self.actor: Actor | None = None
         self.window: Any = None
         self.lock_screen: LockScreen | None = None
+        self.draft_beds: list[str] = []  # beds of the unsaved assessments the lock holds
         self.idle_timer = QTimer(self)
         self.idle_timer.setInterval(check_ms)
         self.idle_timer.timeout.connect(self.check_idle)
@@ -147,19 +151,39 @@ class SessionShell(QObject):
     def lock_now(self) -> None:
         if self.window is None or self.actor is None or self.session_lock.locked:
             return
-        from app.services import users
+        from app.services import alerts, users
 
         user_id = self.actor.user_id or 0
         screen = LockScreen(
             f"{self.actor.username} ({self.actor.role.value})",
             lambda secret: users.unlock_with_pin_or_password(self.ctx, user_id, secret),
             problem=lambda: users.unlock_problem(self.ctx, user_id),
+            # Nobody is signed in while locked: the service's count carries no names.
+            pending=lambda: alerts.count_pending_discussions(self.ctx),
         )
         screen.unlocked.connect(self._unlocked)
         screen.switch_user_requested.connect(self.switch_user)
         self.lock_screen = screen
         draft = self.window.cover(screen)
         self.session_lock.lock(draft)
+        self.draft_beds = self._beds_of(draft)
+        screen.set_draft_note(draft_note(self.actor.username, self.draft_beds))
+
+    def _beds_of(self, draft: dict[str, Any] | None) -> list[str]:
+        """The beds of the patients with an unsaved assessment in `draft` (what the public
+        lock screen may say about them: no names)."""
+        if not draft or self.actor is None:
+            return []
+        from app.errors import ServiceError
+        from app.services import patients
+
+        beds: list[str] = []
+        for episode_id in draft.get("drafts", {}):
+            try:  # read as the user who typed it (still the session's owner)
+                beds.append(patients.get_episode(self.ctx, self.actor, episode_id).bed)
+            except ServiceError:
+                beds.append("")
+        return beds
 
     def _unlocked(self) -> None:
         """The same user typed their password or PIN: back to where they were."""
@@ -167,6 +191,7 @@ class SessionShell(QObject):
             return
         draft = self.session_lock.unlock(self.actor.user_id or 0)
         self.lock_screen = None
+        self.draft_beds = []
         self.window.uncover(draft)
 
     # --- switch user --------------------------------------------------------------------------
@@ -182,8 +207,14 @@ class SessionShell(QObject):
             self.actor = actor
             self._unlocked()
             return
+        if self.draft_beds and self.actor is not None and not self.exec_dialog(
+            DiscardDraftDialog(self.actor.username, self.draft_beds, actor.username,
+                               self.window)
+        ):
+            return  # kept: still locked, for its author to unlock and save
         # Someone else: the previous user's draft is dropped here, never committed.
         self.session_lock.unlock(actor.user_id or 0)
+        self.draft_beds = []
         self._begin(actor)
 
     def shutdown(self) -> None:

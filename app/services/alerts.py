@@ -862,6 +862,29 @@ def list_open_alerts(
     return rows
 
 
+def count_pending_discussions(ctx: AppContext) -> int:
+    """How many RULES E1 critical-care alerts on the ward wait for their discussion.
+
+    No actor and no permission check, on purpose: the locked workstation shows this
+    number while nobody is signed in, so that new E1 alerts are not hidden from whoever
+    walks past (usability audit 11). It is a bare count: no patient, bed, grade or time
+    leaves this function, so it discloses nothing a permission would protect. Counts the
+    open alerts of patients on the ward (active episodes), as the board and Alerts tab
+    show them once someone signs in. One indexed COUNT, cheap enough to poll while locked.
+    """
+    with ctx.database.read() as session:
+        return int(session.scalar(
+            select(func.count())
+            .select_from(Alert)
+            .join(Episode, Episode.id == Alert.episode_id)
+            .where(
+                Alert.kind == "critical_care",
+                Alert.status != "resolved",
+                Episode.status == "active",
+            )
+        ) or 0)
+
+
 def list_alerts(ctx: AppContext, actor: Actor, episode_id: int) -> list[AlertRow]:
     """Every alert of an episode, open and resolved, oldest first (history)."""
     require(actor, Action.VIEW_WARD)
