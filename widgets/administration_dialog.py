@@ -13,23 +13,37 @@ so "T, Enter" would record 640 mg nobody looked at. Save first shows a confirmat
 dialog — the patient, the dose, mg/kg and the weight used, the vials, and when it applies
 that this dose uses the patient's last reserved dose — and turns the default button into
 "Yes — record 640 mg tocilizumab": a second Enter records it, Esc (or *Back to the form*)
-returns to the fields. Changing anything the confirmation states withdraws it.
+returns to the fields. Changing anything the confirmation states withdraws it; any
+error line left from an earlier attempt is cleared before it is shown (audit finding 6).
+
+The calculator's "Weight used" row has *Update weight…* (widgets/weight_dialog.py): the
+dose is recalculated from the new weight, and a weight over a week old is flagged
+("weighed 12 days ago — re-weigh before dosing?").
+
+Other drugs (audit finding 7): the dose is a text box, parsed by the service and refused
+next to the field (a spin box silently dropped keys past its maximum). A dose above the
+drug's usual largest single dose for the patient's weight (administrations.DOSE_RANGES)
+is shown as it is typed and needs a reason, as tocilizumab's limits do; the impossible
+(ten times that, or a unit the drug is never given in) is refused with what to type.
+*Other* asks for the drug's name, and says that it does not count for the fever waiver
+(RULES C2): an antipyretic, steroid or anti-cytokine drug is chosen from the list.
 """
 
 from __future__ import annotations
 
 import html
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
-    QDoubleSpinBox,
+    QDialog,
     QFormLayout,
     QGroupBox,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -45,9 +59,11 @@ from app.services import administrations as administration_service
 from app.services import tocilizumab as toci_service
 from app.services import ward as ward_service
 from app.services.tocilizumab import DosePreview
+from app.validation.parsing import parse_number
 from grading.tocilizumab import MAX_SINGLE_DOSE_MG, vial_combination
 from widgets.form_dialog import (
     ERROR_STYLE,
+    NOTE_STYLE,
     WARNING_PREFIX,
     FormDialog,
     make_datetime_edit,
@@ -55,6 +71,7 @@ from widgets.form_dialog import (
     read_datetime,
 )
 from widgets.identity_header import IdentityHeader
+from widgets.weight_dialog import WeightDialog
 
 DRUG_LABELS = {
     "tocilizumab": "Tocilizumab",
@@ -70,11 +87,23 @@ DRUG_LABELS = {
 }
 
 
-def calculator_lines(preview: DosePreview, tz: Any) -> list[tuple[str, str]]:
-    """The calculator as (label, value) pairs; the tests read these as the user does."""
+OTHER_DRUG_NOTE = (
+    "A drug recorded as Other does not count towards the fever waiver (RULES C2). If it is "
+    "an antipyretic, a corticosteroid or an anti-cytokine drug on the list, choose it from "
+    "the list instead.")
+
+
+def calculator_lines(
+    preview: DosePreview, tz: Any, today: date | None = None
+) -> list[tuple[str, str]]:
+    """The calculator as (label, value) pairs; the tests read these as the user does.
+    With `today`, a weight over a week old says so (re-weigh before dosing)."""
     cap = " — capped at the 800 mg maximum" if preview.capped else ""
+    stale = (administration_service.weight_age_warning(preview.weight_recorded_on, today)
+             if today is not None else None)
+    weight = f"{preview.weight_text} {WARNING_PREFIX}{stale}" if stale else preview.weight_text
     lines = [
-        ("Weight used", preview.weight_text),
+        ("Weight used", weight),
         ("Dose rate", f"{preview.mg_per_kg:g} mg/kg "
                       f"({'under 30 kg' if preview.mg_per_kg > 8 else '30 kg or more'})"),
         ("Calculated dose", f"{preview.calculated_mg:g} mg{cap}"),
@@ -138,6 +167,20 @@ def confirmation_lines(
     return lines
 
 
+class DoseEdit(QLineEdit):
+    """The dose as typed: kept exactly (the service parses it and says what is wrong).
+
+    `value()` is the number typed, 0.0 when there is none yet (the calculator's input);
+    `setValue()` fills it in, e.g. with the calculated dose."""
+
+    def value(self) -> float:
+        number = parse_number(self.text())
+        return float(number) if isinstance(number, int | float) and number > 0 else 0.0
+
+    def setValue(self, value: float) -> None:  # the spin box's name, kept for callers
+        self.setText(f"{value:g}")
+
+
 class AdministrationDialog(FormDialog):
     def __init__(
         self,
@@ -167,10 +210,20 @@ class AdministrationDialog(FormDialog):
         self.drug.setPlaceholderText("choose the drug…")
         self.drug.setCurrentIndex(-1)
         self.add_row("&Drug", self.drug, "drug")
-        self.dose = named(QDoubleSpinBox(), "dose")
-        self.dose.setRange(0.0, administration_service.MAX_DOSE)
-        self.dose.setDecimals(1)
-        self.dose.setSpecialValueText("not entered")
+        # Other: the drug's name (stored as the drug given), and why the list comes first.
+        self.drug_name = named(QLineEdit(), "drug_name")
+        self.drug_name.setPlaceholderText("the name of the drug given, e.g. ondansetron")
+        self.drug_name.setMaxLength(administration_service.DRUG_NAME_MAX)
+        self.drug_name_label = self.add_row("Drug &name", self.drug_name, "drug_name")
+        name_row = self.drug_name.parentWidget()  # the field and its error line
+        assert name_row is not None
+        self.drug_name_row: QWidget = name_row
+        self.other_note = named(QLabel(OTHER_DRUG_NOTE), "other_note")
+        self.other_note.setWordWrap(True)
+        self.other_note.setStyleSheet(NOTE_STYLE)
+        self.form.addRow("", self.other_note)
+        self.dose = named(DoseEdit(), "dose")
+        self.dose.setMaxLength(30)
         self.add_row("D&ose", self.dose, "dose")
         self.unit = named(QComboBox(), "dose_unit")
         for unit in administration_service.UNITS:
@@ -188,12 +241,24 @@ class AdministrationDialog(FormDialog):
         self.calculator.setObjectName("calculator")
         calc_form = QFormLayout(self.calculator)
         self.calc_values: dict[str, QLabel] = {}
+        self.update_weight_button = named(QPushButton("Update &weight…"), "update_weight")
+        self.update_weight_button.setToolTip("Re-weigh, or correct the weight the dose is "
+                                             "calculated from")
+        self.update_weight_button.clicked.connect(self.update_weight)
         for label in ("Weight used", "Dose rate", "Calculated dose", "Vials (least waste)",
                       "Doses reserved", "Resupply deadline"):
             value = named(QLabel(), "calc_" + label.split()[0].lower())
             value.setWordWrap(True)
             self.calc_values[label] = value
-            calc_form.addRow(label, value)
+            if label == "Weight used":  # the weight with the way to correct it
+                row = QWidget()
+                line = QHBoxLayout(row)
+                line.setContentsMargins(0, 0, 0, 0)
+                line.addWidget(value, 1)
+                line.addWidget(self.update_weight_button)
+                calc_form.addRow(label, row)
+            else:
+                calc_form.addRow(label, value)
         self.use_calculated = named(QPushButton("Use &calculated dose"), "use_calculated")
         self.use_calculated.clicked.connect(self._use_calculated)
         calc_form.addRow("", self.use_calculated)
@@ -202,6 +267,12 @@ class AdministrationDialog(FormDialog):
         self.warnings_label.setStyleSheet(ERROR_STYLE)
         calc_form.addRow(self.warnings_label)
         self.layout_.addWidget(self.calculator)
+        # Other drugs: a dose above the usual most for this patient (needs a reason).
+        self.dose_check = named(QLabel(), "dose_check")
+        self.dose_check.setWordWrap(True)
+        self.dose_check.setStyleSheet(ERROR_STYLE)
+        self.dose_check.hide()
+        self.layout_.addWidget(self.dose_check)
         self.reason_form = QFormLayout()
         self.override_reason = named(QLineEdit(), "override_reason")
         self.override_reason.setPlaceholderText("why this dose is given despite the warning")
@@ -218,14 +289,15 @@ class AdministrationDialog(FormDialog):
         self.layout_.addWidget(self.confirmation)
 
         self.drug.currentIndexChanged.connect(self._drug_changed)
-        self.dose.valueChanged.connect(lambda _v: self.refresh_preview())
+        self.dose.textChanged.connect(lambda _v: self.refresh_preview())
+        self.unit.currentIndexChanged.connect(lambda _v: self.refresh_preview())
         self.given_at.dateTimeChanged.connect(lambda _v: self.refresh_preview())
         # Anything the confirmation states, changed: it no longer describes the dose.
-        for signal in (self.drug.currentIndexChanged, self.dose.valueChanged,
+        for signal in (self.drug.currentIndexChanged, self.dose.textChanged,
                        self.unit.currentIndexChanged, self.route.currentIndexChanged,
                        self.given_at.dateTimeChanged):
             signal.connect(lambda *_args: self.withdraw_confirmation())
-        self.finish_layout(self.use_calculated)
+        self.finish_layout(self.update_weight_button, self.use_calculated)
         # Register Save as the dialog's own default now that it is inside the dialog (the
         # first setDefault ran before the button box had a parent, so Qt never recorded
         # it): otherwise, once the keyboard has been on the confirmation's button and
@@ -252,8 +324,17 @@ class AdministrationDialog(FormDialog):
     def is_tocilizumab(self) -> bool:
         return bool(self.drug.currentData() == "tocilizumab")
 
+    @property
+    def is_other(self) -> bool:
+        return bool(self.drug.currentData() == "other")
+
     def _drug_changed(self, _index: int = -1) -> None:
         self.calculator.setVisible(self.is_tocilizumab)
+        for widget in (self.drug_name_label, self.drug_name_row, self.other_note):
+            widget.setVisible(self.is_other)
+        drug = self.drug.currentData() or ""
+        self.dose.setPlaceholderText(
+            f"e.g. {administration_service.dose_example(drug)}" if drug else "")
         if self.is_tocilizumab:
             self.unit.setCurrentIndex(self.unit.findData("mg"))
             self.route.setCurrentIndex(self.route.findData("IV"))
@@ -262,17 +343,45 @@ class AdministrationDialog(FormDialog):
                 self._use_calculated()
         else:
             self.preview = None
-            self._set_reason_needed(False)
+            self.refresh_preview()
         self.adjustSize()
 
     def _use_calculated(self) -> None:
         if self.preview is not None:
             self.dose.setValue(self.preview.calculated_mg)
 
+    def _weight_kg(self) -> float | None:
+        return self.header.weight_kg if self.header is not None else None
+
+    def _today(self) -> date:
+        return self.ctx.clock().astimezone(self.ctx.tz).date()
+
+    def refresh_dose_check(self) -> None:
+        """Other drugs: is the dose typed above the usual most for this patient? Then the
+        warning and the reason field show as it is typed, as for tocilizumab."""
+        drug, unit = self.drug.currentData() or "", self.unit.currentData()
+        dose = self.dose.value()
+        impossible = (administration_service.impossible_dose(drug, dose, unit)
+                      if dose > 0 else None)
+        warnings = (administration_service.dose_warnings(drug, dose, unit, self._weight_kg())
+                    if dose > 0 and impossible is None else [])
+        if impossible is not None:  # refused when saved: no reason can record it
+            text = f"{WARNING_PREFIX}{impossible.message}"
+        elif warnings:
+            text = ("\n".join(WARNING_PREFIX + w for w in warnings)
+                    + "\nA reason is needed to proceed.")
+        else:
+            text = ""
+        self.dose_check.setText(text)
+        self.dose_check.setVisible(bool(text))
+        self._set_reason_needed(bool(warnings))
+
     def refresh_preview(self) -> None:
         """Re-read the calculator for the typed dose and time (a read: GUI thread)."""
         if not self.is_tocilizumab:
+            self.refresh_dose_check()
             return
+        self.dose_check.hide()
         dose = self.dose.value() or None
         try:
             self.preview = toci_service.preview_dose(
@@ -282,7 +391,7 @@ class AdministrationDialog(FormDialog):
             self.preview = None
             self.warnings_label.setText(WARNING_PREFIX + f"cannot calculate the dose: {exc}")
             return
-        for label, text in calculator_lines(self.preview, self.ctx.tz):
+        for label, text in calculator_lines(self.preview, self.ctx.tz, self._today()):
             self.calc_values[label].setText(text)
         if self.preview.resupply_due_at is None:
             self.calc_values["Resupply deadline"].setText("product not in the product table")
@@ -311,6 +420,8 @@ class AdministrationDialog(FormDialog):
     def confirmation_needed(self, error: ConfirmationRequired) -> None:
         self.refresh_preview()
         self._set_reason_needed(True)
+        if not self.is_tocilizumab:  # the service's own words are under the dose
+            self.dose_check.hide()
         self.show_problems(error.problems,
                            "Not saved — this dose breaks a limit; give a reason to proceed.")
         self.override_reason.setFocus()
@@ -325,7 +436,7 @@ class AdministrationDialog(FormDialog):
     def ask_confirmation(self) -> None:
         values = self.values()
         lines = confirmation_lines(
-            self.header, self.preview, dose=values["dose"], route=values["route"],
+            self.header, self.preview, dose=self.dose.value(), route=values["route"],
             given_at=values["given_at"], tz=self.ctx.tz)
         # The question and every warning in bold: they are what must not be skimmed.
         self.confirmation.setText("<br>".join(
@@ -335,7 +446,7 @@ class AdministrationDialog(FormDialog):
         self.confirmation.show()
         self._fit_height()
         self.confirmed = values
-        self.save_button.setText(f"&Yes — record {values['dose']:g} mg tocilizumab")
+        self.save_button.setText(f"&Yes — record {self.dose.value():g} mg tocilizumab")
         self.cancel_button.setText("&Back to the form")
         self.save_button.setFocus()  # the default button: one more Enter records it
 
@@ -367,6 +478,9 @@ class AdministrationDialog(FormDialog):
                 self.clear_errors()
                 self.submit()
                 return
+            # Errors from an earlier attempt no longer describe the form: they must not
+            # stand beside the question (audit finding 6).
+            self.clear_errors()
             self.ask_confirmation()
             return
         super().accept()
@@ -388,7 +502,8 @@ class AdministrationDialog(FormDialog):
         reason = self.override_reason.text().strip() if self.needs_reason else ""
         return {
             "drug": self.drug.currentData() or "",
-            "dose": self.dose.value(),
+            "drug_name": self.drug_name.text().strip() if self.is_other else None,
+            "dose": self.dose.text().strip(),
             "dose_unit": self.unit.currentData(),
             "route": self.route.currentData(),
             "given_at": read_datetime(self.given_at, self.ctx.tz),
@@ -403,3 +518,20 @@ class AdministrationDialog(FormDialog):
                 ctx, actor, episode_id, idempotency_key=key, **values),
             self.saved,
         )
+
+    # --- weight ---------------------------------------------------------------------------
+    def update_weight(self) -> None:
+        """Update weight… (the calculator's Weight used row): re-weigh or correct the
+        weight, then recalculate. A dose still at the old calculated value follows the
+        new one; a dose typed by hand is kept (its warnings are re-read)."""
+        old = self.preview.calculated_mg if self.preview is not None else None
+        dialog = WeightDialog(self.ctx, self.actor, self.episode_id,
+                              executor=self.executor, parent=self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        self._load_header()
+        self.refresh_preview()
+        if (self.preview is not None and old is not None
+                and abs(self.dose.value() - old) < 0.05):
+            self._use_calculated()
+        self.update_weight_button.setFocus()

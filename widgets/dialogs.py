@@ -19,6 +19,7 @@ from widgets.infusion_dialog import InfusionDialog
 from widgets.outcome_dialog import OutcomeDialog
 from widgets.register_dialog import RegisterDialog
 from widgets.stock_panel import StockPanel
+from widgets.weight_dialog import WeightDialog
 
 
 class Dialogs:
@@ -59,6 +60,11 @@ class Dialogs:
     def record_infusion(self, parent: QWidget | None, episode_id: int) -> bool:
         return self._run(InfusionDialog(self.ctx, self.actor, episode_id,
                                         executor=self._executor(parent), parent=parent))
+
+    def update_weight(self, parent: QWidget | None, episode_id: int) -> bool:
+        """Re-weigh or correct the weight tocilizumab doses are calculated from (RULES E5)."""
+        return self._run(WeightDialog(self.ctx, self.actor, episode_id,
+                                      executor=self._executor(parent), parent=parent))
 
     def stock_panel(self, parent: QWidget | None = None) -> bool:
         episode_id = None
