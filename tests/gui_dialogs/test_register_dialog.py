@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from app.context import AppContext
 from app.errors import NotFound
 from app.services import ward as ward_service
-from tests.gui_dialogs.conftest import HAEM, NURSE, press, show, tab, type_text
+from tests.gui_dialogs.conftest import NURSE, press, show, tab, type_text
 from widgets.register_dialog import RegisterDialog
 
 
@@ -102,32 +102,6 @@ def test_bad_nhs_number_shows_check_digit_message_and_keeps_fields(
     press(qtbot, Qt.Key.Key_Return)
     assert dialog.result() == dialog.DialogCode.Accepted
     assert ward_service.find_episode_by_nhs(dctx, NURSE, "9990000034").weight_kg == 72.5
-
-
-def test_episode_refused_after_patient_stored_retries_only_the_episode(
-    qtbot: Any, dctx: AppContext
-) -> None:
-    dialog = RegisterDialog(dctx, HAEM)
-    show(qtbot, dialog)
-    dialog.nhs_number.setText("9990000042")
-    dialog.family_name.setText("Price")
-    dialog.given_name.setText("Sam")
-    dialog.date_of_birth.setText("1980-01-02")
-    dialog.sex.setCurrentIndex(dialog.sex.findData("male"))
-    dialog.product.setCurrentIndex(dialog.product.findData("tisagenlecleucel"))
-    dialog.consultant.setText("Dr Brown")  # weight left empty: the episode is refused
-    dialog.spo2_scale_2.setChecked(True)  # a haematologist may set scale 2
-    dialog.accept()
-
-    assert dialog.isVisible()
-    assert "weight must be" in dialog.field_errors["weight_kg"].text()
-    assert "patient is registered" in dialog.top_error.text()
-    assert dialog.family_name.isReadOnly()
-    dialog.weight.setValue(64.0)
-    dialog.accept()  # no "already registered" refusal: the stored patient is reused
-    assert dialog.result() == dialog.DialogCode.Accepted, dialog.top_error.text()
-    header = ward_service.find_episode_by_nhs(dctx, HAEM, "9990000042")
-    assert header.spo2_scale == 2
 
 
 def test_nurse_cannot_set_spo2_scale_2(qtbot: Any, dctx: AppContext) -> None:
