@@ -221,7 +221,9 @@ class AdministrationDialog(FormDialog):
         self.other_note = named(QLabel(OTHER_DRUG_NOTE), "other_note")
         self.other_note.setWordWrap(True)
         self.other_note.setStyleSheet(NOTE_STYLE)
-        self.form.addRow("", self.other_note)
+        name_column = name_row.layout()
+        assert name_column is not None
+        name_column.addWidget(self.other_note)  # under the name (and its error line)
         self.dose = named(DoseEdit(), "dose")
         self.dose.setMaxLength(30)
         self.add_row("D&ose", self.dose, "dose")
@@ -330,7 +332,7 @@ class AdministrationDialog(FormDialog):
 
     def _drug_changed(self, _index: int = -1) -> None:
         self.calculator.setVisible(self.is_tocilizumab)
-        for widget in (self.drug_name_label, self.drug_name_row, self.other_note):
+        for widget in (self.drug_name_label, self.drug_name_row):
             widget.setVisible(self.is_other)
         drug = self.drug.currentData() or ""
         self.dose.setPlaceholderText(
