@@ -170,11 +170,14 @@ def confirmation_lines(
 class DoseEdit(QLineEdit):
     """The dose as typed: kept exactly (the service parses it and says what is wrong).
 
-    `value()` is the number typed, 0.0 when there is none yet (the calculator's input);
+    `value()` is the number typed, 0.0 when there is none yet (the calculator's input),
+    read as the service reads it: "640 mg" is 640 while the unit chosen is mg (`unit`);
     `setValue()` fills it in, e.g. with the calculated dose."""
 
+    unit = ""  # the unit chosen beside it
+
     def value(self) -> float:
-        number = parse_number(self.text())
+        number = parse_number(self.text(), self.unit)
         return float(number) if isinstance(number, int | float) and number > 0 else 0.0
 
     def setValue(self, value: float) -> None:  # the spin box's name, kept for callers
@@ -290,6 +293,8 @@ class AdministrationDialog(FormDialog):
         self.confirmation.hide()
         self.layout_.addWidget(self.confirmation)
 
+        self.dose.unit = self.unit.currentData()
+        self.unit.currentIndexChanged.connect(self._unit_changed)  # before the re-reads
         self.drug.currentIndexChanged.connect(self._drug_changed)
         self.dose.textChanged.connect(lambda _v: self.refresh_preview())
         self.unit.currentIndexChanged.connect(lambda _v: self.refresh_preview())
@@ -347,6 +352,9 @@ class AdministrationDialog(FormDialog):
             self.preview = None
             self.refresh_preview()
         self.adjustSize()
+
+    def _unit_changed(self, _index: int = -1) -> None:
+        self.dose.unit = self.unit.currentData() or ""
 
     def _use_calculated(self) -> None:
         if self.preview is not None:

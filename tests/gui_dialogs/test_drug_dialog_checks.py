@@ -63,6 +63,22 @@ def test_tocilizumab_question_is_not_shown_beside_stale_errors(
     assert administrations.list_administrations(dctx, NURSE, episode_id) == []
 
 
+def test_a_tocilizumab_dose_typed_with_its_unit_is_still_confirmed(
+    qtbot: Any, dctx: AppContext
+) -> None:
+    episode_id = active_episode(dctx, weight=80.0)
+    dialog = _open(qtbot, dctx, episode_id)
+    type_text(qtbot, "T")
+    _to_dose(qtbot, dialog, "600 mg")
+    press(qtbot, Qt.Key.Key_Return)
+    assert dialog.confirmation.isVisible()  # asked, not stored at the first Enter
+    assert "600 mg = 7.5 mg/kg" in dialog.confirmation.text()
+    assert administrations.list_administrations(dctx, NURSE, episode_id) == []
+    press(qtbot, Qt.Key.Key_Return)
+    [row] = administrations.list_administrations(dctx, NURSE, episode_id)
+    assert row.dose == 600.0
+
+
 def test_an_error_line_goes_when_its_field_is_changed(qtbot: Any, dctx: AppContext) -> None:
     dialog = _open(qtbot, dctx, active_episode(dctx))
     press(qtbot, Qt.Key.Key_Return)
