@@ -2,6 +2,9 @@
 
 Who sees what: haematologists and admins see every event, nurses only their own,
 pharmacists only stock events (vials and stock movements). Nothing here writes.
+
+A patient is found by episode number or by NHS number (usability audit 14: nobody knows
+the episode number): every event of the patient's episodes and of the patient record.
 """
 
 from __future__ import annotations
@@ -10,13 +13,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, and_, or_, select
 
 from app.actor import Actor, Role
 from app.context import AppContext
-from app.errors import FieldProblem, ValidationFailed
+from app.errors import FieldProblem, NotFound, ValidationFailed
+from app.nhs_number import format_nhs_number, normalise_nhs_number
 from app.permissions import Action, require
-from db.models import AuditEvent
+from db.models import AuditEvent, Episode, Patient
 
 STOCK_ENTITIES = ("vial", "stock", "stock_movement")
 MAX_LIMIT = 5000
@@ -96,12 +100,20 @@ def query_audit(
     date_from: datetime | None = None,
     date_to: datetime | None = None,
     action: str | None = None,
+    nhs_number: str | None = None,
     limit: int = 500,
 ) -> list[AuditRow]:
     """Newest first. `date_from` inclusive, `date_to` exclusive (aware datetimes);
-    `action` matches a prefix ("user." finds every account event)."""
+    `action` matches a prefix ("user." finds every account event); `nhs_number` (spaces
+    allowed) finds the patient's events: their episodes' and their patient record's."""
     require(actor, Action.VIEW_AUDIT)
     problems: list[FieldProblem] = []
+    digits = None
+    if nhs_number is not None:
+        try:
+            digits = normalise_nhs_number(nhs_number)
+        except ValueError as exc:
+            problems.append(FieldProblem("nhs_number", str(exc)))
     for name, value in (("date_from", date_from), ("date_to", date_to)):
         if value is not None and value.tzinfo is None:
             problems.append(FieldProblem(name, "Give a time with its time zone."))
@@ -123,6 +135,15 @@ def query_audit(
         query = query.where(AuditEvent.at < date_to)
     if action:
         query = query.where(AuditEvent.action.startswith(action.strip(), autoescape=True))
-    query = query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)
     with ctx.database.read() as session:
+        if digits is not None:
+            patient_id = session.scalar(select(Patient.id).where(Patient.nhs_number == digits))
+            if patient_id is None:
+                raise NotFound(f"No patient with NHS number {format_nhs_number(digits)}.")
+            episodes = select(Episode.id).where(Episode.patient_id == patient_id)
+            query = query.where(or_(
+                AuditEvent.episode_id.in_(episodes),
+                and_(AuditEvent.entity == "patient", AuditEvent.entity_id == patient_id),
+            ))  # fmt: skip
+        query = query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)
         return [_row(e) for e in session.scalars(query)]
