@@ -74,7 +74,8 @@ def test_a_day_typed_wrongly_is_refused_next_to_the_time(qtbot: Any, dctx: AppCo
     _type_day(qtbot, dialog, "10")
     press(qtbot, Qt.Key.Key_Return)
     assert not dialog.isVisible()
-    assert saved and saved[0].discussion_at.day == 10
+    assert saved and saved[0].discussion_at is not None
+    assert saved[0].discussion_at.day == 10
 
 
 def test_a_future_time_still_says_future(qtbot: Any, dctx: AppContext) -> None:

@@ -11,6 +11,7 @@ import pytest
 from app.context import AppContext
 from app.errors import ConfirmationRequired
 from app.services.tocilizumab import preview_dose
+from tests.fakes import FakeClock
 from tests.tocilizumab.helpers import HAEM, NURSE, give_dose
 
 
@@ -33,7 +34,7 @@ def test_the_interval_warning_names_the_earlier_dose_in_the_app_format(
 
 
 def test_summer_time_is_not_named_either(
-    ctx: AppContext, make_episode: Callable[..., int], fake_clock
+    ctx: AppContext, make_episode: Callable[..., int], fake_clock: FakeClock
 ) -> None:
     fake_clock.set(datetime(2026, 7, 1, 12, 0, tzinfo=UTC))  # 13:00 BST
     episode_id = make_episode()
