@@ -969,8 +969,10 @@ class MainWindow(QMainWindow):
             if self.patient_view.form is not None:
                 self.patient_view.form.clear()
             self.poll_timer.stop()
+            self.refresh_label.setText("Locked — not updating")
             # Emptied, not only hidden: nothing of the ward stays on screen or in a model.
             self.board.set_rows([])
+            self.planned.set_rows([])
             self.alerts_panel.set_rows([], self.ctx.clock())
             self.trend_grid.set_rows([])
             self.ward_rows = []

@@ -151,7 +151,7 @@ def test_audit_viewer_read_only_with_diff(qtbot: Any, app_ctx: AppContext, with_
     qtbot.keyClick(viewer.action, Qt.Key.Key_Return)
     assert viewer.model.rowCount() == 1
     index = viewer.model.index(0, 4)
-    assert viewer.model.data(index) == "user.deactivate"
+    assert viewer.model.data(index) == "Account deactivated"
     assert not viewer.model.flags(index) & Qt.ItemFlag.ItemIsEditable
     assert "active: true → false" in viewer.diff.toPlainText()
     assert "reason: left the trust" in viewer.diff.toPlainText()

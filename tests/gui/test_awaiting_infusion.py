@@ -102,3 +102,14 @@ def test_record_menu_mnemonics_are_unique(planned_window: Any) -> None:
     letters = [a.text().split("&")[1][0].lower() for a in record_menu.actions()
                if not a.isSeparator() and "&" in a.text()]
     assert len(letters) == len(set(letters)), sorted(letters)
+
+
+def test_locking_empties_the_awaiting_list_too(planned_window: Any) -> None:
+    """SAFETY.md: nothing of the ward stays on screen or in a model under the lock."""
+    from PySide6.QtWidgets import QLabel
+
+    window = planned_window
+    assert window.planned.model.rowCount() == 1
+    window.cover(QLabel("Locked"))
+    assert window.planned.model.rowCount() == 0
+    assert window.refresh_label.text() == "Locked — not updating"

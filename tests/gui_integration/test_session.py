@@ -135,6 +135,8 @@ def test_another_user_after_the_lock_starts_clean_and_nothing_is_committed(
     assert first_window.locked
 
     dialogs.login("nurse2")
+    # nurse's unsaved set: the switch asks first; discarding it is confirmed here
+    dialogs.scripts.append(lambda dialog: dialog.discard_button.click())
     shell.lock_screen.switch_button.click()  # "Switch user" on the lock screen
 
     window = shell.window
