@@ -165,7 +165,7 @@ def parse_dose(value: Any, drug: str, dose_unit: str) -> float | FieldProblem:
     return float(number)
 
 
-def _impossible_dose(drug: str, dose: float, dose_unit: str) -> FieldProblem | None:
+def impossible_dose(drug: str, dose: float, dose_unit: str) -> FieldProblem | None:
     """A unit the drug is never given in, or ten times its largest usual dose."""
     found = DOSE_RANGES.get(drug)
     if found is None or dose_unit not in UNITS:
@@ -301,7 +301,7 @@ def _problems(
     if dose_unit not in UNITS:
         problems.append(FieldProblem("dose_unit", f"Choose the unit: {', '.join(UNITS)}"))
     elif amount > 0:
-        impossible = _impossible_dose(drug, amount, dose_unit)
+        impossible = impossible_dose(drug, amount, dose_unit)
         if impossible is not None:
             problems.append(impossible)
     if route not in ROUTES:
