@@ -37,6 +37,7 @@ COMMON_KEYS = frozenset({"nhs_number", "kind"})
 ASSESSMENT_KEYS = COMMON_KEYS | KNOWN_FIELDS | {"assessed_at", "baseline", "confirm"}
 ADMINISTRATION_KEYS = COMMON_KEYS | {
     "drug",
+    "drug_name",
     "dose",
     "dose_unit",
     "route",
@@ -78,6 +79,7 @@ class AdministrationLine:
     route: str
     given_at: datetime
     override_reason: str | None
+    drug_name: str | None = None  # the name of an "other" drug (the dialog's Drug name)
 
 
 @dataclass(frozen=True)
@@ -187,6 +189,8 @@ def parse_line(text: str, tz: ZoneInfo) -> AssessmentLine | AdministrationLine:
             nhs_number=nhs,
             drug=_text(obj, "drug", required=True),
             dose=float(dose),
+            # "drug": "other" needs the drug's name, as the dialog's Drug name field does
+            drug_name=_text(obj, "drug_name", required=False, default="") or None,
             dose_unit=_text(obj, "dose_unit", required=False, default="mg"),
             route=_text(obj, "route", required=False, default="IV"),
             given_at=given_at,
@@ -220,6 +224,7 @@ def _store(
             actor,
             episode_id,
             drug=parsed.drug,
+            drug_name=parsed.drug_name,
             dose=parsed.dose,
             dose_unit=parsed.dose_unit,
             route=parsed.route,
@@ -230,11 +235,16 @@ def _store(
     return bool(getattr(row, "already_stored", False))
 
 
-def _reason(error: ServiceError) -> str:
-    if isinstance(error, ConfirmationRequired):
-        fields = ", ".join(f'"{p.field}": "<reason>"' for p in error.problems)
-        return f'{error} — to store it, add "confirm": {{{fields}}} to the line'
-    return str(error)
+def _reason(error: ServiceError, parsed: AssessmentLine | AdministrationLine | None) -> str:
+    """The service's message, plus how to confirm an improbable value in this file format:
+    an assessment line names each field under "confirm", a drug line gives one
+    "override_reason" (as the drug dialog's reason field)."""
+    if not isinstance(error, ConfirmationRequired):
+        return str(error)
+    if isinstance(parsed, AdministrationLine):
+        return f'{error} — to store it, add "override_reason": "<reason>" to the line'
+    fields = ", ".join(f'"{p.field}": "<reason>"' for p in error.problems)
+    return f'{error} — to store it, add "confirm": {{{fields}}} to the line'
 
 
 def import_lines(ctx: AppContext, actor: Actor, data: bytes) -> ImportSummary:
@@ -248,6 +258,7 @@ def import_lines(ctx: AppContext, actor: Actor, data: bytes) -> ImportSummary:
         if not line.strip():
             continue
         total += 1
+        parsed: AssessmentLine | AdministrationLine | None = None
         try:
             if len(line) > MAX_LINE_BYTES:
                 raise LineError(f"longer than {MAX_LINE_BYTES:,} bytes; one record per line")
@@ -263,7 +274,7 @@ def import_lines(ctx: AppContext, actor: Actor, data: bytes) -> ImportSummary:
         except LineError as error:
             rejected.append((line_no, str(error)))
         except ServiceError as error:
-            rejected.append((line_no, _reason(error)))
+            rejected.append((line_no, _reason(error, parsed)))
         except Exception as error:  # one faulty line must not stop the rest of the file
             rejected.append(
                 (line_no, f"unexpected error, nothing stored ({type(error).__name__}: {error})")

@@ -159,5 +159,5 @@ def test_missing_dose_is_shown_next_to_the_field(qtbot: Any, dctx: AppContext) -
     type_text(qtbot, "Pa")  # Paracetamol
     press(qtbot, Qt.Key.Key_Return)
     assert dialog.isVisible()
-    assert "dose must be a number above 0" in dialog.field_errors["dose"].text()
+    assert "Type the dose given, e.g. 1000 mg" in dialog.field_errors["dose"].text()
     assert dialog.drug.currentData() == "paracetamol"
