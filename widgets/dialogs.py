@@ -26,6 +26,7 @@ class Dialogs:
     def __init__(self, ctx: AppContext, actor: Actor) -> None:
         self.ctx = ctx
         self.actor = actor
+        self.last_registered_episode_id: int | None = None  # for the window to highlight
 
     @staticmethod
     def _executor(parent: QWidget | None) -> Any:
@@ -37,8 +38,11 @@ class Dialogs:
 
     # --- DialogHooks (names fixed by widgets/main_window.py) ---------------------------------
     def register_patient(self, parent: QWidget | None = None) -> bool:
-        return self._run(RegisterDialog(self.ctx, self.actor,
-                                        executor=self._executor(parent), parent=parent))
+        dialog = RegisterDialog(self.ctx, self.actor, executor=self._executor(parent),
+                                parent=parent)
+        stored = self._run(dialog)
+        self.last_registered_episode_id = dialog.episode_id if stored else None
+        return stored
 
     def record_administration(self, parent: QWidget | None, episode_id: int) -> bool:
         return self._run(AdministrationDialog(self.ctx, self.actor, episode_id,

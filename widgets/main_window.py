@@ -149,6 +149,7 @@ class MainWindow(QMainWindow):
         self.ward_rows: list[WardRow] = []
         self._polling = False
         self._pending_day: int | None = None
+        self._highlight_planned: tuple[int, int] | None = None  # (episode, snapshots to try)
         self.escalation_dialog: EscalationDialog | None = None
         self.print_preview: QDialog | None = None
         self.audit_window: QWidget | None = None
@@ -255,6 +256,29 @@ class MainWindow(QMainWindow):
         number_text = f"NHS {nhs}" if nhs else f"hospital no. {hospital}"
         return f"{name} · {number_text} · born {born:%d %b %Y} · bed {bed or '—'}"
 
+    def _show_registered(self) -> None:
+        """After a registration: the new patient highlighted under "Awaiting infusion", the
+        keyboard there, so Enter goes straight on to the infusion when it is due."""
+        episode_id = getattr(self.dialogs, "last_registered_episode_id", None)
+        if episode_id is None:
+            return
+        self.tabs.setCurrentIndex(TAB_BOARD)
+        # The refresh runs on the worker: highlight the row once a snapshot holds it (the
+        # poll already running when the dialog closed may not; the next one will).
+        self._highlight_planned = (episode_id, 3)
+        self._apply_planned_highlight()
+
+    def _apply_planned_highlight(self) -> None:
+        if self._highlight_planned is None:
+            return
+        episode_id, snapshots_left = self._highlight_planned
+        if self.planned.select_episode(episode_id):
+            self.planned.focus_table()
+            self._highlight_planned = None
+        else:
+            self._highlight_planned = ((episode_id, snapshots_left - 1)
+                                       if snapshots_left > 1 else None)
+
     def _record_infusion_for(self, episode_id: int) -> None:
         """Enter on an "Awaiting infusion" row: the infusion dialog for that patient."""
         self.planned.select_episode(episode_id)
@@ -292,6 +316,8 @@ class MainWindow(QMainWindow):
                     self.statusBar().showMessage(f"{done}{' for ' + whom if whom else ''}.",
                                                  10000)
                 self.refresh()
+                if name == "register_patient":
+                    self._show_registered()
 
         return call
 
@@ -505,6 +531,7 @@ class MainWindow(QMainWindow):
         self.board.model.now = now
         self.board.set_rows(snapshot.ward)
         self.planned.set_rows(snapshot.planned)
+        self._apply_planned_highlight()
         self.alerts_panel.set_rows(snapshot.ward, now)
         open_count = sum(len(r.open_alerts) for r in snapshot.ward)
         self.tabs.setTabText(TAB_ALERTS, f"Alerts ({open_count})")

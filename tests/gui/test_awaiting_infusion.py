@@ -113,3 +113,35 @@ def test_locking_empties_the_awaiting_list_too(planned_window: Any) -> None:
     window.cover(QLabel("Locked"))
     assert window.planned.model.rowCount() == 0
     assert window.refresh_label.text() == "Locked — not updating"
+
+
+def test_after_registering_the_new_patient_is_highlighted_awaiting_infusion(
+    qtbot: Any, gui_ctx: Any, ward: Ward
+) -> None:
+    from app.executor import SyncExecutor
+    from widgets.main_window import TAB_BOARD, MainWindow
+
+    class RegisterHooks:
+        last_registered_episode_id: int | None = None
+
+        def register_patient(self, _window: Any) -> bool:
+            registration = patients.register_patient_with_episode(
+                gui_ctx, NURSE, nhs_number="9990001308", hospital_number=None,
+                family_name="Morgan", given_name="Rhys", date_of_birth=date(1981, 6, 2),
+                sex="male", product_code="axicabtagene_ciloleucel",
+                planned_infusion_date=date(2026, 3, 12), weight_kg=81.0,
+                consultant="Dr Brown", ward=gui_ctx.ward, bed="9")
+            self.last_registered_episode_id = registration.episode.id
+            return True
+
+    hooks = RegisterHooks()
+    main = MainWindow(gui_ctx, NURSE, SyncExecutor(), dialogs=hooks, poll_ms=0)
+    qtbot.addWidget(main)
+    main.refresh()
+    main.show()
+    main.tabs.setCurrentIndex(2)  # wherever the nurse was
+    main.register_action.trigger()
+    assert main.tabs.currentIndex() == TAB_BOARD
+    assert main.planned.selected_episode_id() == hooks.last_registered_episode_id
+    assert main.current_episode_id() == hooks.last_registered_episode_id
+    assert main.statusBar().currentMessage() == "Patient registered."
