@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QShowEvent
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
+from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
 
 from app.actor import Actor
 from app.clock import format_local
@@ -116,8 +116,15 @@ class InfusionDialog(FormDialog):
         self.recheck_button = named(QPushButton("Check stoc&k again"), "recheck")
         self.recheck_button.setToolTip("Read the reservation again (pharmacy may have reserved)")
         self.recheck_button.clicked.connect(self.load)
+        # The doses the readiness check counts are at the patient's weight (RULES E5/E6): a
+        # wrong or old weight is corrected here, and the check read again.
+        self.weight_button = named(QPushButton("Update &weight…"), "update_weight")
+        self.weight_button.setToolTip("Re-weigh, or correct the weight the doses are "
+                                      "calculated from; the check is read again")
+        self.weight_button.clicked.connect(self.update_weight)
         row = QHBoxLayout()
         row.addStretch(1)
+        row.addWidget(self.weight_button)
         row.addWidget(self.recheck_button)
         self.layout_.addLayout(row)
         self.finish_layout(self.recheck_button)
@@ -147,8 +154,8 @@ class InfusionDialog(FormDialog):
         self.already_label.setAccessibleName(self.already_label.text())
         self.already_label.setVisible(not self.is_planned)
         # Not planned: there is nothing left to check or record, so nothing says READY.
-        for widget in (self.readiness_label, self.recheck_button, self.infused_at,
-                       self.infused_at_label):
+        for widget in (self.readiness_label, self.recheck_button, self.weight_button,
+                       self.infused_at, self.infused_at_label):
             widget.setVisible(self.is_planned)
         if self.readiness is not None:
             self.readiness_label.setText(readiness_text(self.readiness))
@@ -157,6 +164,15 @@ class InfusionDialog(FormDialog):
             self.readiness_label.setAccessibleName(self.readiness_label.text())
         self._update_buttons()
         self._fit_height()
+
+    def update_weight(self) -> None:
+        from widgets.weight_dialog import WeightDialog
+
+        dialog = WeightDialog(self.ctx, self.actor, self.episode_id, executor=self.executor,
+                              parent=self)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.load()
+        self.weight_button.setFocus()
 
     @property
     def is_planned(self) -> bool:

@@ -65,3 +65,27 @@ def test_error_line_grows_the_dialog_instead_of_cutting_off_the_header(
     for label in (dialog.identity.label, dialog.readiness_label, dialog.top_error,
                   dialog.field_errors["infused_at"]):
         assert _not_squeezed(label), label.objectName()
+
+
+def test_update_weight_from_the_infusion_dialog_reads_the_check_again(
+    qtbot: Any, dctx: AppContext, monkeypatch: Any
+) -> None:
+    """The readiness check counts doses at the patient's weight: correcting a mistyped
+    weight there re-reads it (no need to close the dialog and find another screen)."""
+    from widgets.weight_dialog import WeightDialog
+
+    def weigh(dialog: WeightDialog) -> int:
+        dialog.weight.setText("59")
+        dialog.accept()  # no executor: the write runs at once
+        return dialog.result()
+
+    monkeypatch.setattr(WeightDialog, "exec", weigh)
+    episode_id = planned_episode(dctx, weight=95.0)
+    dialog = InfusionDialog(dctx, NURSE, episode_id)
+    show(qtbot, dialog)
+    assert "Dose at 95 kg" in dialog.readiness_label.text()
+    assert dialog.weight_button.isVisible() and dialog.weight_button.isEnabled()
+
+    qtbot.mouseClick(dialog.weight_button, Qt.MouseButton.LeftButton)
+    assert patients.get_episode(dctx, NURSE, episode_id).weight_kg == 59.0
+    assert "Dose at 59 kg" in dialog.readiness_label.text()
