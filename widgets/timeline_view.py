@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from app.clock import WARD_TZ, format_local
 from app.rows import AssessmentRow, Timeline, TimelineDay
+from app.services.administrations import drug_label
 from widgets.grade_chip import grade_colours, grade_text, news2_text
 
 ASSESSMENT_ROLE = int(Qt.ItemDataRole.UserRole) + 10
@@ -175,7 +176,8 @@ class TimelineView(QWidget):
 
     def _day_item(self, day: TimelineDay) -> QTreeWidgetItem:
         drugs = ", ".join(
-            f"{a.drug} {a.dose:g} {a.dose_unit} {format_local(a.given_at, self.tz)[-5:]}"
+            f"{drug_label(a.drug)} {a.dose:g} {a.dose_unit} "
+            f"{format_local(a.given_at, self.tz)[-5:]}"
             for a in day.administrations
         )
         item = QTreeWidgetItem([

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from app.clock import WARD_TZ, format_local, fractional_day
 from app.rows import AssessmentRow, Timeline
+from app.services.administrations import drug_label
 
 FEVER_C = 38.0  # RULES C1
 STEROIDS = frozenset({"dexamethasone", "methylprednisolone", "hydrocortisone", "prednisolone"})
@@ -97,7 +98,7 @@ def build_series(timeline: Timeline, tz: ZoneInfo = WARD_TZ) -> Series:
                 kind, label = "drug", f"Toci {given.dose:g} {given.dose_unit}"
             elif given.drug in STEROIDS or given.category == "corticosteroid":
                 kind = "steroid"
-                label = f"{given.drug.capitalize()} {given.dose:g} {given.dose_unit}"
+                label = f"{drug_label(given.drug)} {given.dose:g} {given.dose_unit}"
             else:
                 continue
             markers.append((fractional_day(infused, given.given_at, tz), label, kind))

@@ -109,3 +109,16 @@ def test_entered_in_error_names_the_set_and_confirms(busy_window: Any, monkeypat
     assert window.statusBar().currentMessage().endswith("marked entered in error.")
     after = timeline.selected_assessment()
     assert after is not None and after.id == chosen.id and after.status == "entered_in_error"
+
+
+def test_the_days_drugs_read_as_on_the_drug_list(busy_window: Any, ward: Ward) -> None:
+    from datetime import timedelta
+
+    from app.services.administrations import record_administration
+    from tests.gui.conftest import NURSE
+
+    window = busy_window
+    record_administration(window.ctx, NURSE, ward.adult, drug="dexamethasone", dose=10,
+                          given_at=window.ctx.clock() - timedelta(minutes=30))
+    timeline = shown_timeline(window, ward.adult)
+    assert "Given: Dexamethasone 10 mg" in timeline.day_items[3].text(5)
