@@ -392,34 +392,28 @@ def due_statuses(
     now: datetime,
     tz: ZoneInfo,
 ) -> dict[int, DueStatus]:
-    """RULES E4 for active episodes, in two grouped queries (no per-episode query)."""
+    """RULES E4 for active episodes, in one grouped query (no per-episode query)."""
     active = [e for e in episodes if e.status == "active" and e.infused_at is not None]
     if not active:
         return {}
-    ids = [e.id for e in active]
-    base = and_(
-        Assessment.episode_id.in_(ids),
-        Assessment.status == "current",
-        Assessment.is_baseline.is_(False),
-    )
-    last_rows = session.execute(
+    positive = or_(Assessment.crs_grade >= 1, Assessment.icans_grade >= 1)
+    rows = session.execute(
         select(
             Assessment.episode_id,
-            func.max(Assessment.assessed_at),
-            func.max(case((encephalopathy_assessed(), Assessment.assessed_at))),
+            func.max(Assessment.assessed_at),  # the last assessment
+            func.max(case((encephalopathy_assessed(), Assessment.assessed_at))),  # last ICE
+            func.max(case((positive, Assessment.assessed_at))),  # last with a grade >= 1
         )
-        .where(base)
+        .where(
+            Assessment.episode_id.in_([e.id for e in active]),
+            Assessment.status == "current",
+            Assessment.is_baseline.is_(False),
+        )
         .group_by(Assessment.episode_id)
     ).all()
-    positive_rows = session.execute(
-        select(Assessment.episode_id, func.max(Assessment.assessed_at))
-        .where(base, or_(Assessment.crs_grade >= 1, Assessment.icans_grade >= 1))
-        .group_by(Assessment.episode_id)
-    ).all()
-    last = {r[0]: (_aware(r[1]), _aware(r[2])) for r in last_rows}
-    last_positive = {r[0]: _aware(r[1]) for r in positive_rows}
+    last = {r[0]: (_aware(r[1]), _aware(r[2]), _aware(r[3])) for r in rows}
     return {
-        e.id: due_status(e, *last.get(e.id, (None, None)), last_positive.get(e.id), now=now, tz=tz)
+        e.id: due_status(e, *last.get(e.id, (None, None, None)), now=now, tz=tz)
         for e in active
     }
 
