@@ -26,7 +26,6 @@ from app.permissions import Action, require
 from app.rows import AdministrationRow
 from app.services.history import FEVER_MASKING_DRUGS, KNOWN_DRUGS, drug_category, load_episode
 from app.services.idempotency import stored_by_other_submit, submitted_row
-from app.validation.parsing import Bad, parse_number, shown
 from db.models import Administration, Assessment, Episode
 
 DRUGS = (
@@ -149,6 +148,10 @@ def weight_age_warning(weighed_on: date, today: date) -> str | None:
 
 def parse_dose(value: Any, drug: str, dose_unit: str) -> float | FieldProblem:
     """The dose as typed (text from the dialog, a number from a file), or what to type."""
+    # Imported here: app.validation (the observation limits) is not needed to paint the
+    # ward board, which imports this module for its rows (bench/gui.py start-up).
+    from app.validation.parsing import Bad, parse_number
+
     example = dose_example(drug)
     number = parse_number(value, dose_unit if dose_unit in UNITS else "")
     if number is None:
@@ -283,6 +286,8 @@ def _problems(
     drug_name: str,
 ) -> tuple[list[FieldProblem], float]:
     """What is impossible about the values, in ward words, and the dose as a number."""
+    from app.validation.parsing import shown  # not at import: see parse_dose
+
     problems = []
     if not drug:
         problems.append(FieldProblem("drug", "Choose the drug from the list"))
