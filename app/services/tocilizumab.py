@@ -175,10 +175,13 @@ class StockEpisode:
 
     @property
     def readiness_text(self) -> str:
-        """"reserved 0 of 1 dose", in the board's words."""
+        """"1 dose needed · 0 reserved — short by 1" / "1 dose needed · 2 reserved ✓": the
+        need first, so "2 of 1" never reads as an error."""
         if not self.needed_doses:
             return f"reserved {_dose_text(self.doses_reserved)}"
-        return f"reserved {self.doses_reserved} of {_dose_text(self.needed_doses)}"
+        head = f"{_dose_text(self.needed_doses)} needed · {self.doses_reserved} reserved"
+        short = self.needed_doses - self.doses_reserved
+        return f"{head} — short by {short}" if short > 0 else f"{head} ✓"
 
 
 def _vial_row(v: Vial) -> VialRow:

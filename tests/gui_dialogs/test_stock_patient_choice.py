@@ -56,9 +56,9 @@ def test_reserve_lists_the_patients_and_reserves_for_the_one_chosen(
     show(qtbot, dialog)
     assert _items(dialog) == [
         "A2 · R P · NHS 999 000 0018 · Yescarta (axicabtagene ciloleucel) · 80 kg · "
-        "reserved 0 of 1 dose · awaiting infusion",
+        "1 dose needed · 0 reserved — short by 1 · awaiting infusion",
         "B5 · S M · NHS 999 000 0026 · Yescarta (axicabtagene ciloleucel) · 50 kg · "
-        "reserved 0 of 1 dose · awaiting infusion",
+        "1 dose needed · 0 reserved — short by 1 · awaiting infusion",
     ]
     assert not any("patel" in t.lower() or "murphy" in t.lower() for t in _items(dialog))
     assert dialog.episode.currentIndex() == -1  # nobody chosen for the pharmacist
@@ -112,7 +112,7 @@ def test_release_offers_only_patients_holding_vials(qtbot: Any, dctx: AppContext
     show(qtbot, dialog)
     assert _items(dialog) == [
         "B5 · S M · NHS 999 000 0026 · Yescarta (axicabtagene ciloleucel) · 50 kg · "
-        "reserved 1 of 1 dose · 1 vial held · awaiting infusion"]
+        "1 dose needed · 1 reserved ✓ · 1 vial held · awaiting infusion"]
     press(qtbot, Qt.Key.Key_Return)
     assert dialog.field_errors["episode_id"].text() == "⚠ choose the patient from the list"
     dialog.episode.setFocus()

@@ -82,8 +82,8 @@ def test_a_pharmacist_sees_bed_initials_and_identifiers(
     a2, b1, c3 = rows
     assert a2.product_label == "Yescarta (axicabtagene ciloleucel)" and a2.weight_kg == 50
     assert (a2.doses_reserved, a2.needed_doses, a2.vials_reserved) == (1, 1, 1)
-    assert a2.readiness_text == "reserved 1 of 1 dose"
-    assert b1.readiness_text == "reserved 0 of 1 dose" and b1.open
+    assert a2.readiness_text == "1 dose needed · 1 reserved ✓"
+    assert b1.readiness_text == "1 dose needed · 0 reserved — short by 1" and b1.open
     assert not c3.open and c3.vials_reserved == 2
 
 
