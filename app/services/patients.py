@@ -25,7 +25,7 @@ from app.nhs_number import format_nhs_number, normalise_nhs_number
 from app.permissions import Action, require
 from app.rows import EpisodeRow, PatientRow, Registration
 from app.services.alerts import resolve_by_system
-from app.services.history import load_episode, load_patient, versioned_update
+from app.services.history import age_on, load_episode, load_patient, versioned_update
 from db.models import Alert, Episode, Patient
 
 SEXES = ("female", "male", "other", "unknown")
@@ -739,6 +739,40 @@ def update_nursing_note(
     )
 
 
+# RULES E5: the weight drives every tocilizumab dose. "Reject the impossible, confirm the
+# improbable": a change of more than a fifth (a decimal slip, 95 -> 9.5 kg) or an adult
+# falling under 30 kg (the 12 mg/kg paediatric rate) needs a reason (audit re-check 1).
+WEIGHT_CHANGE_CONFIRM = 0.20
+PAEDIATRIC_RATE_UNDER_KG = 30.0
+ADULT_AGE_YEARS = 18
+
+
+def weight_change_text(old_kg: float, new_kg: float) -> str:
+    """'95 kg → 9.5 kg (−90 %)': the change a confirmation names."""
+    percent = round((new_kg - old_kg) / old_kg * 100) if old_kg > 0 else 0
+    sign = "+" if percent > 0 else "\u2212" if percent < 0 else "±"
+    return f"{old_kg:g} kg \u2192 {new_kg:g} kg ({sign}{abs(percent)} %)"
+
+
+def _weight_confirmation(e: Episode, weight_kg: float, on: date) -> FieldProblem | None:
+    """An improbable new weight (RULES E5): what the reason is asked for, or None."""
+    old = e.weight_kg
+    why: list[str] = []
+    if old > 0 and abs(weight_kg - old) / old > WEIGHT_CHANGE_CONFIRM:
+        why.append(f"more than a {WEIGHT_CHANGE_CONFIRM:.0%} change (a decimal point slip?)")
+    session = object_session(e)
+    patient = session.get(Patient, e.patient_id) if session is not None else None
+    adult = patient is not None and age_on(patient.date_of_birth, on) >= ADULT_AGE_YEARS
+    if adult and weight_kg < PAEDIATRIC_RATE_UNDER_KG <= old:
+        why.append(f"under {PAEDIATRIC_RATE_UNDER_KG:g} kg an adult's tocilizumab dose "
+                   "moves to the 12 mg/kg rate")
+    if not why:
+        return None
+    return FieldProblem(
+        "reason", f"{weight_change_text(old, weight_kg)}: {' and '.join(why)} (RULES E5). "
+                  "Check the weight, then give the reason to store it")
+
+
 def update_weight(
     ctx: AppContext,
     actor: Actor,
@@ -747,15 +781,30 @@ def update_weight(
     *,
     recorded_on: date | None = None,
     expected_version: int,
+    reason: str | None = None,
 ) -> EpisodeRow:
-    """The weight tocilizumab doses are calculated from (RULES E5)."""
+    """The weight tocilizumab doses are calculated from (RULES E5).
+
+    A date before the stored weight's date is refused (it would replace a newer weight
+    with an older one). An improbable weight (see _weight_confirmation) raises
+    ConfirmationRequired until `reason` is given; the reason is kept in the audit event."""
     require(actor, Action.RECORD_ASSESSMENT)
     on = recorded_on or ctx.clock().astimezone(ctx.tz).date()
+    given = (reason or "").strip() or None
 
-    def check(_e: Episode) -> list[FieldProblem]:
+    def check(e: Episode) -> list[FieldProblem]:
         problems = _weight_problems(weight_kg)
         if on > ctx.clock().astimezone(ctx.tz).date():
             problems.append(FieldProblem("weight_recorded_on", "date is in the future"))
+        elif on < e.weight_recorded_on:
+            problems.append(FieldProblem(
+                "weight_recorded_on",
+                f"this is older than the weight already recorded "
+                f"({e.weight_recorded_on:%d %b %Y}) — type the date it was measured"))
+        if not problems and given is None:
+            needed = _weight_confirmation(e, float(weight_kg), on)
+            if needed is not None:
+                raise ConfirmationRequired([needed])
         return problems
 
     return _edit_episode(
@@ -766,6 +815,7 @@ def update_weight(
         action="update_weight",
         values={"weight_kg": float(weight_kg), "weight_recorded_on": on},
         check=check,
+        reason=given,
     )
 
 
