@@ -10,6 +10,11 @@ Bad input is refused next to its field and nothing typed is cleared. The edit ca
 the episode version the dialog read: if another workstation changed the episode
 meanwhile the service refuses (StaleEdit); *Reload episode* re-reads it, keeping what was
 typed, and the next save sends the new version.
+
+An improbable weight (a change of more than 20 %, or an adult falling under 30 kg: RULES
+E5) comes back from the service as ConfirmationRequired: the dialog then shows the change
+("95 kg → 9.5 kg (−90 %)") and a reason field, and the next save sends the reason, which
+the audit event keeps. Changing the weight typed withdraws the question.
 """
 
 from __future__ import annotations
@@ -21,13 +26,19 @@ from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton, QWidget
 
 from app.actor import Actor
 from app.context import AppContext
-from app.errors import FieldProblem, ServiceError, StaleEdit
+from app.errors import ConfirmationRequired, FieldProblem, ServiceError, StaleEdit
 from app.rows import EpisodeHeader
 from app.services import administrations as administration_service
 from app.services import patients as patient_service
 from app.services import ward as ward_service
 from app.validation.parsing import Bad, parse_number
-from widgets.form_dialog import NOTE_STYLE, FormDialog, named, parse_date
+from widgets.form_dialog import (
+    NOTE_STYLE,
+    TOP_ERROR_STYLE,
+    FormDialog,
+    named,
+    parse_date,
+)
 from widgets.identity_header import IdentityHeader
 
 WEIGHT_EXAMPLE = "e.g. 72.5"
@@ -73,6 +84,18 @@ class WeightDialog(FormDialog):
         self.weighed_on = named(QLineEdit(f"{self._today():%d/%m/%Y}"), "weight_recorded_on")
         self.weighed_on.setPlaceholderText("day/month/year, e.g. 10/03/2026")
         self.add_row("&Date weighed", self.weighed_on, "weight_recorded_on")
+        # Shown only when the service asks (ConfirmationRequired): the change, and why.
+        self.change = named(QLabel(""), "weight_change")
+        self.change.setWordWrap(True)
+        self.change.setStyleSheet(TOP_ERROR_STYLE)
+        self.change.setVisible(False)
+        self.layout_.insertWidget(self.layout_.indexOf(self.form), self.change)
+        self.reason = named(QLineEdit(), "reason")
+        self.reason.setPlaceholderText("e.g. re-weighed on the ward scales today")
+        self.reason_label = self.add_row("&Reason for this weight", self.reason, "reason")
+        self.reason.setVisible(False)
+        self.reason_label.setVisible(False)
+        self.weight.textEdited.connect(lambda _t: self._withdraw_question())
         note = named(QLabel(
             "Tocilizumab doses are calculated from this weight (RULES E5). To correct a "
             "weight typed wrongly, type the right weight and the date it was measured."),
@@ -110,6 +133,36 @@ class WeightDialog(FormDialog):
         self.reload_button.setVisible(stale)
         if stale:
             self.reload_button.setFocus()
+        self._fit_height()
+
+    def confirmation_needed(self, error: ConfirmationRequired) -> None:
+        """The weight is improbable (RULES E5): name the change and ask for the reason."""
+        weight, _on, _problems = self.typed()
+        if self.header is not None and weight is not None:
+            self.change.setText(patient_service.weight_change_text(self.header.weight_kg,
+                                                                   weight))
+            self.change.setVisible(True)
+        self.reason.setVisible(True)
+        self.reason_label.setVisible(True)
+        self.show_problems(error.problems, "Not saved — check this weight:")
+        self.reason.setFocus()
+        self._fit_height()
+
+    def _withdraw_question(self) -> None:
+        """A new weight typed: the reason asked for the old one no longer applies."""
+        if not self.reason.isVisible():
+            return
+        self.reason.clear()
+        self.reason.setVisible(False)
+        self.reason_label.setVisible(False)
+        self.change.setVisible(False)
+        self.clear_errors()
+
+    def _fit_height(self) -> None:
+        """Grow to show every wrapped error line at the present width."""
+        needed = self.layout_.totalHeightForWidth(self.width())
+        if needed > self.height():
+            self.resize(self.width(), needed)
 
     def reload(self) -> None:
         """Re-read the episode another workstation changed; what was typed here stays."""
@@ -154,6 +207,12 @@ class WeightDialog(FormDialog):
             self.show_problems(problems, "Not saved — please correct the marked fields.")
             return
         ctx, actor, episode_id, version = self.ctx, self.actor, self.episode_id, self.header.version
+        reason = self.reason.text().strip() if self.reason.isVisible() else ""
+        if self.reason.isVisible() and not reason:
+            self.show_problems([FieldProblem("reason", "Give the reason to store this weight")],
+                               "Not saved — check this weight:")
+            return
         self.run(lambda: patient_service.update_weight(
-            ctx, actor, episode_id, weight, recorded_on=weighed_on, expected_version=version),
+            ctx, actor, episode_id, weight, recorded_on=weighed_on, expected_version=version,
+            reason=reason or None),
             self.saved)

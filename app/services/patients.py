@@ -759,7 +759,7 @@ def _weight_confirmation(e: Episode, weight_kg: float, on: date) -> FieldProblem
     old = e.weight_kg
     why: list[str] = []
     if old > 0 and abs(weight_kg - old) / old > WEIGHT_CHANGE_CONFIRM:
-        why.append(f"more than a {WEIGHT_CHANGE_CONFIRM:.0%} change (a decimal point slip?)")
+        why.append(f"more than a {WEIGHT_CHANGE_CONFIRM * 100:g} % change (a decimal point slip?)")
     session = object_session(e)
     patient = session.get(Patient, e.patient_id) if session is not None else None
     adult = patient is not None and age_on(patient.date_of_birth, on) >= ADULT_AGE_YEARS
