@@ -149,7 +149,8 @@ class MainWindow(QMainWindow):
         self.ward_rows: list[WardRow] = []
         self._polling = False
         self._pending_day: int | None = None
-        self._highlight_planned: tuple[int, int] | None = None  # (episode, snapshots to try)
+        # (episode, on the board (else Awaiting infusion), snapshots left to try)
+        self._highlight_planned: tuple[int, bool, int] | None = None
         self.escalation_dialog: EscalationDialog | None = None
         self.print_preview: QDialog | None = None
         self.audit_window: QWidget | None = None
@@ -262,21 +263,29 @@ class MainWindow(QMainWindow):
         episode_id = getattr(self.dialogs, "last_registered_episode_id", None)
         if episode_id is None:
             return
+        self._highlight_later(episode_id, on_board=False)
+
+    def _highlight_later(self, episode_id: int, *, on_board: bool) -> None:
+        """Highlight the patient just registered (under Awaiting infusion) or just infused
+        (on the board), with the keyboard there, so the next Record command is for them.
+        The refresh runs on the worker: the row is highlighted once a snapshot holds it
+        (the poll already running when the dialog closed may not; the next one will)."""
         self.tabs.setCurrentIndex(TAB_BOARD)
-        # The refresh runs on the worker: highlight the row once a snapshot holds it (the
-        # poll already running when the dialog closed may not; the next one will).
-        self._highlight_planned = (episode_id, 3)
+        self._highlight_planned = (episode_id, on_board, 3)
         self._apply_planned_highlight()
 
     def _apply_planned_highlight(self) -> None:
         if self._highlight_planned is None:
             return
-        episode_id, snapshots_left = self._highlight_planned
-        if self.planned.select_episode(episode_id):
-            self.planned.focus_table()
+        episode_id, on_board, snapshots_left = self._highlight_planned
+        found = (self.board.select_episode(episode_id) if on_board
+                 else self.planned.select_episode(episode_id))
+        if found:
+            (self.board.table if on_board else self.planned.table).setFocus(
+                Qt.FocusReason.OtherFocusReason)
             self._highlight_planned = None
         else:
-            self._highlight_planned = ((episode_id, snapshots_left - 1)
+            self._highlight_planned = ((episode_id, on_board, snapshots_left - 1)
                                        if snapshots_left > 1 else None)
 
     def _record_infusion_for(self, episode_id: int) -> None:
@@ -302,10 +311,11 @@ class MainWindow(QMainWindow):
             if hook is None:
                 return
             whom = ""
+            episode_id: int | None = None
             if needs_patient:
                 episode_id = self.current_episode_id()
                 if episode_id is None:
-                    self.statusBar().showMessage("Open or select a patient first.", 5000)
+                    self.statusBar().showMessage(self._choose_first(), 5000)
                     return
                 changed = hook(self, episode_id)
                 whom = self._patient_name(episode_id)
@@ -318,6 +328,8 @@ class MainWindow(QMainWindow):
                 self.refresh()
                 if name == "register_patient":
                     self._show_registered()
+                elif name == "record_infusion" and episode_id is not None:
+                    self._highlight_later(episode_id, on_board=True)
 
         return call
 
@@ -331,6 +343,8 @@ class MainWindow(QMainWindow):
                                "Ctrl+3")
         self.patient_action = a("&Patient", self._show_patient_tab, "Ctrl+4")
         self.find_action = a("&Find patient", self._find, "Ctrl+F")
+        self.awaiting_action = a("Awaiting infusi&on", self._show_awaiting, "Ctrl+5",
+                                 "The registered patients not yet infused, under the board")
         self.switch_user_action = a("S&witch user", self.switch_user_requested.emit,
                                     "Ctrl+Shift+L", "Back to the login: the next person signs in")
         self.lock_action = a("&Lock screen", self.lock_requested.emit, "Ctrl+L",
@@ -387,7 +401,8 @@ class MainWindow(QMainWindow):
         menus = self.menuBar()
         ward = menus.addMenu("&Ward")
         for action in (self.refresh_action, self.board_action, self.alerts_action,
-                       self.trends_action, self.patient_action, self.find_action):
+                       self.trends_action, self.patient_action, self.find_action,
+                       self.awaiting_action):
             ward.addAction(action)
         ward.addSeparator()
         ward.addAction(self.switch_user_action)
@@ -439,6 +454,7 @@ class MainWindow(QMainWindow):
             self.trends_action: Action.VIEW_WARD,
             self.patient_action: Action.VIEW_WARD,
             self.find_action: Action.VIEW_WARD,
+            self.awaiting_action: Action.VIEW_WARD,
             self.export_action: Action.VIEW_WARD,
             self.assess_action: Action.RECORD_ASSESSMENT,
             self.discussion_action: Action.RECORD_DISCUSSION,
@@ -486,19 +502,24 @@ class MainWindow(QMainWindow):
 
     # --- polling ------------------------------------------------------------------------------
     def current_episode_id(self) -> int | None:
-        """The patient every patient action acts on: the one on the tab being looked at (the
-        open patient, the highlighted alert, the highlighted trend row), else the board's
-        highlighted row, else the open patient."""
+        """The patient every patient action acts on: the one highlighted on the tab being
+        looked at (the open patient, the highlighted alert or trend row, the highlighted row
+        of the board or of Awaiting infusion) — never one on another tab, out of sight."""
         tab = self.tabs.currentIndex()
-        if tab == TAB_PATIENT and self.patient_view.episode_id:
+        if tab == TAB_PATIENT:
             return self.patient_view.episode_id
-        if tab == TAB_ALERTS and (selected := self.alerts_panel.selected_alert()) is not None:
-            return selected.episode_id
-        if tab == TAB_TRENDS and (trend := self.trend_grid.selected_episode()) is not None:
-            return trend
-        if tab == TAB_BOARD and (planned := self.planned.selected_episode_id()) is not None:
-            return planned
-        return self.board.selected_episode() or self.patient_view.episode_id
+        if tab == TAB_ALERTS:
+            selected = self.alerts_panel.selected_alert()
+            return selected.episode_id if selected is not None else None
+        if tab == TAB_TRENDS:
+            return self.trend_grid.selected_episode()
+        return self.planned.selected_episode_id() or self.board.selected_episode()
+
+    def _choose_first(self) -> str:
+        """What to do when nothing is highlighted on the tab being looked at."""
+        if self.tabs.currentIndex() == TAB_ALERTS:
+            return "Highlight the alert to act on first."
+        return "Open or select a patient first."
 
     def _read_snapshot(self, episode_id: int | None, trends: bool) -> Snapshot:
         # Runs on the worker: plain service calls only, never a widget.
@@ -649,6 +670,16 @@ class MainWindow(QMainWindow):
         elif (episode_id := self.board.selected_episode()) is not None:
             self.open_episode(episode_id)
 
+    def _show_awaiting(self) -> None:
+        self.tabs.setCurrentIndex(TAB_BOARD)
+        rows = self.planned.rows()
+        if not rows:
+            self.statusBar().showMessage("No patients awaiting infusion.", 5000)
+            return
+        if self.planned.selected_episode_id() is None:
+            self.planned.select_episode(rows[0].episode_id)
+        self.planned.focus_table()
+
     def _find(self) -> None:
         self.tabs.setCurrentIndex(TAB_BOARD)
         self.board.filter_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
@@ -796,16 +827,18 @@ class MainWindow(QMainWindow):
     def _discussion_current(self) -> None:
         current = self._current_patient_alerts()
         alert = self._open_critical_alert()  # the discussion is about the patient (RULES E1)
-        if current is None or alert is None:
-            name = f" for {current[0]}" if current else ""
-            self.statusBar().showMessage(f"No open critical-care alert{name}.", 5000)
+        if current is None:
+            self.statusBar().showMessage(self._choose_first(), 5000)
+            return
+        if alert is None:
+            self.statusBar().showMessage(f"No open critical-care alert for {current[0]}.", 5000)
             return
         self.record_discussion_for(alert)
 
     def _acknowledge_current(self) -> None:
         current = self._current_patient_alerts()
         if current is None:
-            self.statusBar().showMessage("Open or select a patient first.", 5000)
+            self.statusBar().showMessage(self._choose_first(), 5000)
             return
         name, open_alerts = current
         alert = (self._selected_alert() or self._open_critical_alert()
@@ -858,7 +891,7 @@ class MainWindow(QMainWindow):
     def _resolve_current(self) -> None:
         current = self._current_patient_alerts()
         if current is None:
-            self.statusBar().showMessage("Open or select a patient first.", 5000)
+            self.statusBar().showMessage(self._choose_first(), 5000)
             return
         name, open_alerts = current
         selected = self._selected_alert()
@@ -879,6 +912,8 @@ class MainWindow(QMainWindow):
             f"Resolve “{alert.title}” for {self.identity_line(alert.episode_id)}?\n"
             "Why is this alert resolved? (the reason is kept in the audit trail)")
         if reason is None:
+            self.statusBar().showMessage(
+                f"Not resolved: “{alert.title}” stays open (a reason is needed).", 8000)
             return
 
         def job() -> AlertRow:

@@ -247,9 +247,14 @@ class BoardFilterProxy(RowSortProxy):
 
 
 class WardTable(QTableView):
-    """Enter opens the selected patient (double-click too)."""
+    """Enter opens the selected patient (double-click too). Tab leaves the table (arrows
+    move between rows), so the keyboard reaches what comes after it on the page."""
 
     activated_row = Signal(QModelIndex)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setTabKeyNavigation(False)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
@@ -386,11 +391,28 @@ class WardBoard(QWidget):
         super().keyPressEvent(event)
 
     def selected_episode(self) -> int | None:
+        """The highlighted row's episode (a current cell whose row is not highlighted, e.g.
+        after choosing a row under Awaiting infusion, does not count)."""
         index = self.table.currentIndex()
-        if not index.isValid():
+        selection = self.table.selectionModel()
+        if not index.isValid() or not selection.isRowSelected(index.row(), index.parent()):
             return None
         row = index.data(ROW_ROLE)
         return row.episode_id if isinstance(row, WardRow) else None
+
+    def select_episode(self, episode_id: int) -> bool:
+        """Highlight the patient's row (clearing the filter if it hides them)."""
+        number = self.model.row_for_episode(episode_id)
+        if number is None:
+            return False
+        view_index = self.proxy.mapFromSource(self.model.index(number, 0))
+        if not view_index.isValid():
+            self.filter_edit.clear()
+            view_index = self.proxy.mapFromSource(self.model.index(number, 0))
+        self.table.setCurrentIndex(view_index)
+        self.table.selectRow(view_index.row())
+        self.table.scrollTo(view_index)
+        return True
 
     def _open(self, index: QModelIndex) -> None:
         row = index.data(ROW_ROLE)

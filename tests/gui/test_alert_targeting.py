@@ -147,3 +147,35 @@ def test_alert_commands_are_buttons_on_the_alerts_tab(window: Any) -> None:
         button = buttons[action]
         assert button.text() and button.accessibleName()
         assert button.isEnabled() == action.isEnabled()
+
+
+def test_with_no_alert_highlighted_the_alert_commands_ask_for_one(
+    haem_window: Any, monkeypatch: Any, ward: Ward
+) -> None:
+    """The buttons sit above the alert list: with nothing highlighted there they act on
+    nobody (not on a board row on another tab), and say so (re-audit 6)."""
+    window = haem_window
+    two_alerted_patients(window, ward)
+    highlight_board_row(window, ward.adult)
+    window.tabs.setCurrentIndex(TAB_ALERTS)
+    window.alerts_panel.table.clearSelection()
+    monkeypatch.setattr(window, "ask_reason", lambda *_: pytest.fail("asked for a reason"))
+
+    window.ack_action.trigger()
+    assert open_alerts(window, ward.adult)["critical_care"].status == "raised"
+    assert window.statusBar().currentMessage() == "Highlight the alert to act on first."
+    window._resolve_current()
+    assert window.statusBar().currentMessage() == "Highlight the alert to act on first."
+
+
+def test_a_cancelled_resolve_says_nothing_was_resolved(
+    haem_window: Any, monkeypatch: Any, ward: Ward
+) -> None:
+    window = haem_window
+    two_alerted_patients(window, ward)
+    kind = next(k for k in open_alerts(window, ward.child) if k != "critical_care")
+    highlight_alert(window, ward.child, kind)
+    monkeypatch.setattr(window, "ask_reason", lambda *_: None)
+    window._resolve_current()
+    assert kind in open_alerts(window, ward.child)
+    assert window.statusBar().currentMessage().startswith("Not resolved:")

@@ -145,3 +145,69 @@ def test_after_registering_the_new_patient_is_highlighted_awaiting_infusion(
     assert main.planned.selected_episode_id() == hooks.last_registered_episode_id
     assert main.current_episode_id() == hooks.last_registered_episode_id
     assert main.statusBar().currentMessage() == "Patient registered."
+
+
+def test_after_the_infusion_the_patient_is_highlighted_on_the_board(
+    qtbot: Any, gui_ctx: Any, ward: Ward
+) -> None:
+    """The next Record command (first set, premedication) is for the patient just infused,
+    not for whoever was open before (re-audit 4)."""
+    from app.executor import SyncExecutor
+    from app.services.tocilizumab import record_infusion
+    from tests.gui.conftest import HAEM
+    from widgets.main_window import TAB_BOARD, MainWindow
+
+    class InfusionHooks:
+        def record_infusion(self, _window: Any, episode_id: int) -> bool:
+            record_infusion(gui_ctx, HAEM, episode_id, infused_at=gui_ctx.clock(),
+                            override_reason="test: stock checked by hand")
+            return True
+
+    patient = patients.register_patient(
+        gui_ctx, NURSE, nhs_number="9990001308", hospital_number=None, family_name="Morgan",
+        given_name="Rhys", date_of_birth=date(1981, 6, 2), sex="male")
+    episode = patients.register_episode(
+        gui_ctx, NURSE, patient.id, product_code="axicabtagene_ciloleucel",
+        planned_infusion_date=date(2026, 3, 10), weight_kg=81.0, consultant="Dr Brown",
+        ward=gui_ctx.ward, bed="9")
+    main = MainWindow(gui_ctx, NURSE, SyncExecutor(), dialogs=InfusionHooks(), poll_ms=0)
+    qtbot.addWidget(main)
+    main.refresh()
+    main.show()
+    main.open_episode(ward.adult)  # someone else open on the patient tab
+    main.tabs.setCurrentIndex(TAB_BOARD)
+    main.planned.select_episode(episode.id)
+    qtbot.keyClick(main.planned.table, Qt.Key.Key_Return)
+
+    assert main.planned.rows() == []
+    assert main.board.selected_episode() == episode.id
+    assert main.current_episode_id() == episode.id, "the next command would act on another"
+
+
+def test_nothing_highlighted_on_the_board_page_means_no_patient(planned_window: Any,
+                                                                ward: Ward) -> None:
+    window = planned_window
+    window.open_episode(ward.adult)  # open on the patient tab, then back to the board
+    window.tabs.setCurrentIndex(0)
+    window.board.table.clearSelection()
+    assert window.current_episode_id() is None
+    window.icu_action.trigger()
+    assert window.hooks.calls == []
+    assert window.statusBar().currentMessage() == "Open or select a patient first."
+
+
+def test_tab_leaves_the_board_and_ctrl5_reaches_awaiting_infusion(planned_window: Any,
+                                                                   qtbot: Any) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    window = planned_window
+    window.activateWindow()
+    window.board.table.setFocus()
+    qtbot.keyClick(window.board.table, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is not window.board.table, "Tab stayed in the board"
+
+    window.tabs.setCurrentIndex(1)
+    window.awaiting_action.trigger()
+    assert window.tabs.currentIndex() == 0
+    assert window.planned.selected_episode_id() == window.planned_episode
+    assert window.current_episode_id() == window.planned_episode
