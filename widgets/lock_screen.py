@@ -47,15 +47,42 @@ def _beds_text(beds: Sequence[str]) -> str:
     return ", ".join(named[:-1]) + " and " + named[-1]
 
 
-def draft_note(username: str, beds: Sequence[str]) -> str:
-    """'nurse has an unsaved assessment for bed A2 — switching user discards it'."""
-    if not beds:
-        return ""
+def open_form_text(title: str, bed: str | None) -> str:
+    """'Record drug given for bed ICU-2': an open dialog the lock hid (no patient name)."""
+    if bed is None:
+        return title
+    return f"{title} for {_beds_text([bed])}"
+
+
+def _unsaved_items(beds: Sequence[str], forms: Sequence[str]) -> list[str]:
+    items: list[str] = []
     if len(beds) == 1:
-        return (f"{username} has an unsaved assessment for {_beds_text(beds)} — switching "
-                "user discards it")
-    return (f"{username} has unsaved assessments for {_beds_text(beds)} — switching user "
-            "discards them")
+        items.append(f"an unsaved assessment for {_beds_text(beds)}")
+    elif beds:
+        items.append(f"unsaved assessments for {_beds_text(beds)}")
+    items += [f"an unsaved {form}" for form in forms]
+    return items
+
+
+def _joined(items: Sequence[str]) -> str:
+    if len(items) == 1:
+        return items[0]
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def draft_note(username: str, beds: Sequence[str], forms: Sequence[str] = ()) -> str:
+    """'nurse has an unsaved assessment for bed A2 — switching user discards it'.
+    `forms` are the open dialogs the lock hid (finding 3 of the re-audit), e.g.
+    'Record drug given for bed ICU-2'."""
+    items = _unsaved_items(beds, forms)
+    if not items:
+        return ""
+    if len(beds) <= 1 and len(items) == 1:
+        return f"{username} has {items[0]} — switching user discards it"
+    if not forms:
+        return (f"{username} has unsaved assessments for {_beds_text(beds)} — switching user "
+                "discards them")
+    return f"{username} has {_joined(items)} — switching user discards them"
 
 
 def pending_text(count: int) -> str:
@@ -177,27 +204,33 @@ class LockScreen(QWidget):
 
 
 class DiscardDraftDialog(QDialog):
-    """Another user signed in while the lock held an unsaved assessment: discard it, or
-    stay locked so its author can unlock and save it. Keeping it is the default (Enter,
-    Esc): the draft is never saved under the new user's name (SAFETY.md)."""
+    """Another user signed in while the lock held an unsaved assessment or an open dialog
+    (`forms`, e.g. 'Record drug given for bed ICU-2'): discard them, or stay locked so
+    their author can unlock and save. Keeping is the default (Enter, Esc): nothing is
+    ever saved under the new user's name (SAFETY.md)."""
 
     def __init__(self, owner: str, beds: Sequence[str], newcomer: str,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, forms: Sequence[str] = ()) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Discard the unsaved assessment?")
-        what = "an unsaved assessment" if len(beds) == 1 else "unsaved assessments"
+        one = len(beds) + len(forms) == 1
+        if forms and not beds:
+            self.setWindowTitle("Discard the unsaved form?" if one
+                                else "Discard the unsaved forms?")
+        else:
+            self.setWindowTitle("Discard the unsaved assessment?" if one
+                                else "Discard the unsaved work?")
+        it, they = ("it", "it is") if one else ("them", "they are")
         self.text = QLabel(
-            f"{owner} has {what} for {_beds_text(beds)}.\n\n"
-            f"Signing in as {newcomer} discards {'it' if len(beds) == 1 else 'them'}: "
-            f"{'it is' if len(beds) == 1 else 'they are'} never saved under another name. "
-            f"To keep {'it' if len(beds) == 1 else 'them'}, let {owner} unlock and save first."
+            f"{owner} has {_joined(_unsaved_items(beds, forms))}.\n\n"
+            f"Signing in as {newcomer} discards {it}: {they} never saved under another "
+            f"name. To keep {it}, let {owner} unlock and save first."
         )
         self.text.setWordWrap(True)
         buttons = QDialogButtonBox()
         self.discard_button = buttons.addButton(
             f"&Discard and continue as {newcomer}", QDialogButtonBox.ButtonRole.AcceptRole)
         self.keep_button = buttons.addButton(
-            f"&Keep it for {owner} (stay locked)", QDialogButtonBox.ButtonRole.RejectRole)
+            f"&Keep {it} for {owner} (stay locked)", QDialogButtonBox.ButtonRole.RejectRole)
         self.discard_button.setAutoDefault(False)
         self.keep_button.setDefault(True)
         buttons.accepted.connect(self.accept)

@@ -14,6 +14,9 @@ the main window for the logged-in user, the idle lock and "switch user".
   (`DiscardDraftDialog`) while the lock holds one; "keep it" leaves the screen locked.
 - The lock screen says, without names, that the lock holds an unsaved assessment (whose,
   which bed) and how many critical-care discussions are pending (usability audit 11).
+- Open dialogs (Record drug given, a discussion…) are hidden while locked, come back with
+  their typed values for the same user, and are closed unsaved when someone else signs in
+  (after the same discard question, which names them) (re-audit finding 3).
 
 Seam for tests: `exec_dialog(dialog) -> bool` runs every modal dialog of the session.
 """
@@ -25,13 +28,13 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QTimer
-from PySide6.QtWidgets import QApplication, QDialog
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
 from app.actor import Actor
 from app.context import AppContext
 from app.session_lock import DEFAULT_IDLE_MINUTES, SessionLock
 from widgets.first_admin_dialog import FirstAdminDialog
-from widgets.lock_screen import DiscardDraftDialog, LockScreen, draft_note
+from widgets.lock_screen import DiscardDraftDialog, LockScreen, draft_note, open_form_text
 from widgets.login_dialog import LoginDialog
 
 IDLE_ENV_VAR = "CARWARD_IDLE_MINUTES"
@@ -79,6 +82,10 @@ class SessionShell(QObject):
         self.window: Any = None
         self.lock_screen: LockScreen | None = None
         self.draft_beds: list[str] = []  # beds of the unsaved assessments the lock holds
+        # Dialogs that were open when the lock fired (re-audit finding 3): hidden while
+        # locked, shown again for the same user, rejected when someone else signs in.
+        self.hidden_dialogs: list[QDialog] = []
+        self.hidden_forms: list[str] = []  # what the lock screen says about them (no names)
         self.idle_timer = QTimer(self)
         self.idle_timer.setInterval(check_ms)
         self.idle_timer.timeout.connect(self.check_idle)
@@ -165,9 +172,78 @@ class SessionShell(QObject):
         screen.switch_user_requested.connect(self.switch_user)
         self.lock_screen = screen
         draft = self.window.cover(screen)
+        # After `cover`, which closes the print preview and audit trail itself.
+        self._hide_dialogs()
         self.session_lock.lock(draft)
         self.draft_beds = self._beds_of(draft)
-        screen.set_draft_note(draft_note(self.actor.username, self.draft_beds))
+        screen.set_draft_note(draft_note(self.actor.username, self.draft_beds,
+                                         self.hidden_forms))
+        if self.hidden_dialogs:  # the hidden dialog had the keyboard: give it to the lock
+            self.window.activateWindow()
+            screen.secret.setFocus()
+
+    # --- dialogs open when the lock fires -------------------------------------------------------
+    def _open_dialogs(self) -> list[QDialog]:
+        """The visible dialogs of the window, parents before children (so a question box
+        comes after the dialog that asked it)."""
+        found: list[QDialog] = [d for d in self.window.findChildren(QDialog) if d.isVisible()]
+        modal = QApplication.activeModalWidget()
+        if isinstance(modal, QDialog) and modal.isVisible() and modal not in found:
+            found.append(modal)  # a dialog with no parent still shows the patient
+        return found
+
+    def _hide_dialogs(self) -> None:
+        """Hide every open dialog: a dialog left on the lock screen shows the patient and
+        saves under the locked user's name (re-audit finding 3). Hiding also ends a
+        dialog's `exec()`, so its caller sees "cancelled"; the dialog object keeps every
+        typed value and is shown again by `_show_dialogs`."""
+        dialogs = self._open_dialogs()
+        self.hidden_dialogs = dialogs
+        self.hidden_forms = [self._form_text(d) for d in dialogs
+                             if not isinstance(d, QMessageBox)]
+        for dialog in reversed(dialogs):  # the top one first
+            dialog.hide()
+
+    def _form_text(self, dialog: QDialog) -> str:
+        """'Record drug given for bed ICU-2' (the bed, never the name: the lock screen is
+        public)."""
+        episode_id = getattr(dialog, "episode_id", None)
+        if not isinstance(episode_id, int):
+            episode_id = getattr(getattr(dialog, "alert", None), "episode_id", None)
+        bed: str | None = None
+        if isinstance(episode_id, int) and self.actor is not None:
+            from app.errors import ServiceError
+            from app.services import patients
+
+            try:
+                bed = patients.get_episode(self.ctx, self.actor, episode_id).bed
+            except ServiceError:
+                bed = None
+        return open_form_text(dialog.windowTitle() or "form", bed)
+
+    def _show_dialogs(self) -> None:
+        """The same user is back: their dialogs return as they left them. A question box
+        (QMessageBox) is not shown again: hiding it answered it "no", and the dialog that
+        asked it is back, so the user presses its button again."""
+        dialogs, self.hidden_dialogs, self.hidden_forms = self.hidden_dialogs, [], []
+        for dialog in dialogs:
+            if isinstance(dialog, QMessageBox):
+                continue
+            if not dialog.property("refresh_on_accept"):
+                # Its caller saw "cancelled" when the lock hid it: refresh here instead.
+                dialog.setProperty("refresh_on_accept", True)
+                dialog.accepted.connect(self._refresh_window)
+            dialog.open()  # modal on the window again, without a nested event loop
+
+    def _refresh_window(self) -> None:
+        if self.window is not None and hasattr(self.window, "refresh"):
+            self.window.refresh()
+
+    def _drop_dialogs(self) -> None:
+        """Someone else signs in: the previous user's dialogs close unsaved."""
+        dialogs, self.hidden_dialogs, self.hidden_forms = self.hidden_dialogs, [], []
+        for dialog in reversed(dialogs):
+            dialog.reject()
 
     def _beds_of(self, draft: dict[str, Any] | None) -> list[str]:
         """The beds of the patients with an unsaved assessment in `draft` (what the public
@@ -193,6 +269,7 @@ class SessionShell(QObject):
         self.lock_screen = None
         self.draft_beds = []
         self.window.uncover(draft)
+        self._show_dialogs()
 
     # --- switch user --------------------------------------------------------------------------
     def switch_user(self) -> None:
@@ -207,14 +284,16 @@ class SessionShell(QObject):
             self.actor = actor
             self._unlocked()
             return
-        if self.draft_beds and self.actor is not None and not self.exec_dialog(
-            DiscardDraftDialog(self.actor.username, self.draft_beds, actor.username,
-                               self.window)
-        ):
+        if ((self.draft_beds or self.hidden_forms) and self.actor is not None
+                and not self.exec_dialog(
+                    DiscardDraftDialog(self.actor.username, self.draft_beds, actor.username,
+                                       self.window, forms=self.hidden_forms))):
             return  # kept: still locked, for its author to unlock and save
-        # Someone else: the previous user's draft is dropped here, never committed.
+        # Someone else: the previous user's draft and open dialogs are dropped here,
+        # never committed.
         self.session_lock.unlock(actor.user_id or 0)
         self.draft_beds = []
+        self._drop_dialogs()
         self._begin(actor)
 
     def shutdown(self) -> None:
