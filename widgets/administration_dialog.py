@@ -167,6 +167,24 @@ def confirmation_lines(
     return lines
 
 
+# After Update weight…, a calculated dose that moves by more than this is said out loud
+# rather than replaced silently (audit re-check 1: 760 -> 114 mg after a 95 -> 9.5 kg slip).
+RECALCULATED_NOTICE = 0.10
+
+
+def recalculated_text(old_mg: float | None, new_mg: float | None, followed: bool) -> str:
+    """'⚠ Dose recalculated: 760 → 114 mg — check …', or '' for a small change."""
+    if old_mg is None or new_mg is None or old_mg <= 0:
+        return ""
+    if abs(new_mg - old_mg) / old_mg <= RECALCULATED_NOTICE:
+        return ""
+    if followed:
+        return (f"{WARNING_PREFIX}Dose recalculated: {old_mg:g} \u2192 {new_mg:g} mg from the "
+                "new weight — check it before saving.")
+    return (f"{WARNING_PREFIX}Calculated dose changed: {old_mg:g} \u2192 {new_mg:g} mg from the "
+            "new weight; the dose typed was kept — check it before saving.")
+
+
 class DoseEdit(QLineEdit):
     """The dose as typed: kept exactly (the service parses it and says what is wrong).
 
@@ -177,8 +195,15 @@ class DoseEdit(QLineEdit):
     unit = ""  # the unit chosen beside it
 
     def value(self) -> float:
+        if self.slip() is not None:  # "1,000" is not 1 mg: nothing to calculate with yet
+            return 0.0
         number = parse_number(self.text(), self.unit)
         return float(number) if isinstance(number, int | float) and number > 0 else 0.0
+
+    def slip(self) -> str | None:
+        """A thousands comma or a unit other than the Unit box, in the service's words."""
+        problem = administration_service.dose_text_problem(self.text(), self.unit)
+        return problem.message if problem is not None else None
 
     def setValue(self, value: float) -> None:  # the spin box's name, kept for callers
         self.setText(f"{value:g}")
@@ -270,8 +295,17 @@ class AdministrationDialog(FormDialog):
         self.warnings_label = named(QLabel(), "dose_warnings")
         self.warnings_label.setWordWrap(True)
         self.warnings_label.setStyleSheet(ERROR_STYLE)
-        calc_form.addRow(self.warnings_label)
+        self.warnings_label.hide()
         self.layout_.addWidget(self.calculator)
+        # In the dialog's own column, not the calculator's form: a wrapped label in a form
+        # row is given one line's height and its warnings were clipped (audit re-check 5).
+        self.layout_.addWidget(self.warnings_label)
+        # After Update weight…: the dose that followed the new weight, said out loud.
+        self.recalculated = named(QLabel(), "dose_recalculated")
+        self.recalculated.setWordWrap(True)
+        self.recalculated.setStyleSheet(ERROR_STYLE)
+        self.recalculated.hide()
+        self.layout_.addWidget(self.recalculated)
         # Other drugs: a dose above the usual most for this patient (needs a reason).
         self.dose_check = named(QLabel(), "dose_check")
         self.dose_check.setWordWrap(True)
@@ -337,6 +371,7 @@ class AdministrationDialog(FormDialog):
 
     def _drug_changed(self, _index: int = -1) -> None:
         self.calculator.setVisible(self.is_tocilizumab)
+        self.recalculated.hide()
         for widget in (self.drug_name_label, self.drug_name_row):
             widget.setVisible(self.is_other)
         drug = self.drug.currentData() or ""
@@ -375,7 +410,10 @@ class AdministrationDialog(FormDialog):
                       if dose > 0 else None)
         warnings = (administration_service.dose_warnings(drug, dose, unit, self._weight_kg())
                     if dose > 0 and impossible is None else [])
-        if impossible is not None:  # refused when saved: no reason can record it
+        slip = self.dose.slip()
+        if slip is not None:  # "1,000", or "1 g" while Unit is mg: refused when saved
+            text = f"{WARNING_PREFIX}{slip}"
+        elif impossible is not None:  # refused when saved: no reason can record it
             text = f"{WARNING_PREFIX}{impossible.message}"
         elif warnings:
             text = ("\n".join(WARNING_PREFIX + w for w in warnings)
@@ -389,6 +427,7 @@ class AdministrationDialog(FormDialog):
     def refresh_preview(self) -> None:
         """Re-read the calculator for the typed dose and time (a read: GUI thread)."""
         if not self.is_tocilizumab:
+            self.warnings_label.hide()
             self.refresh_dose_check()
             return
         self.dose_check.hide()
@@ -400,18 +439,24 @@ class AdministrationDialog(FormDialog):
         except (ServiceError, ValueError) as exc:
             self.preview = None
             self.warnings_label.setText(WARNING_PREFIX + f"cannot calculate the dose: {exc}")
+            self.warnings_label.show()
+            self._fit_height()
             return
         for label, text in calculator_lines(self.preview, self.ctx.tz, self._today()):
             self.calc_values[label].setText(text)
         if self.preview.resupply_due_at is None:
             self.calc_values["Resupply deadline"].setText("product not in the product table")
         warnings = self.preview.warnings
-        self.warnings_label.setText(
-            "\n".join(WARNING_PREFIX + w for w in warnings) + "\nA reason is needed to proceed."
-            if warnings else ""
-        )
-        self.warnings_label.setVisible(bool(warnings))
-        self._set_reason_needed(bool(warnings))
+        slip = self.dose.slip()
+        if slip is not None:  # "1,000" typed: say so, rather than calculate with nothing
+            self.warnings_label.setText(WARNING_PREFIX + slip)
+        else:
+            self.warnings_label.setText(
+                "\n".join(WARNING_PREFIX + w for w in warnings)
+                + "\nA reason is needed to proceed." if warnings else "")
+        self.warnings_label.setVisible(bool(warnings) or slip is not None)
+        self._set_reason_needed(bool(warnings) and slip is None)
+        self._fit_height()
 
     def _set_reason_needed(self, needed: bool) -> None:
         self.needs_reason = needed
@@ -541,7 +586,12 @@ class AdministrationDialog(FormDialog):
             return
         self._load_header()
         self.refresh_preview()
-        if (self.preview is not None and old is not None
-                and abs(self.dose.value() - old) < 0.05):
+        followed = (self.preview is not None and old is not None
+                    and abs(self.dose.value() - old) < 0.05)
+        if followed:
             self._use_calculated()
+        self.recalculated.setText(recalculated_text(
+            old, self.preview.calculated_mg if self.preview is not None else None, followed))
+        self.recalculated.setVisible(bool(self.recalculated.text()))
+        self._fit_height()
         self.update_weight_button.setFocus()

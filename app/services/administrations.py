@@ -146,6 +146,37 @@ def weight_age_warning(weighed_on: date, today: date) -> str | None:
     return f"weighed {days} days ago — re-weigh before dosing?"
 
 
+# A comma before exactly three digits is a thousands separator ("1,000"), which the shared
+# number parser would read as a decimal comma (1.0): a thousandfold smaller dose stored
+# silently (audit re-check 2). Refused for doses only: observations keep "38,5".
+_THOUSANDS_COMMA = re.compile(r"\d[,\uff0c]\d{3}(?!\d)")
+# A number followed by a unit, e.g. "1 g", "500mcg", "8 mg/kg".
+_NUMBER_AND_UNIT = re.compile(r"^\s*([+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+))\s*(mg/kg|mg|g|mcg)\s*$",
+                              re.IGNORECASE)
+
+
+def dose_text_problem(text: str, dose_unit: str) -> FieldProblem | None:
+    """A dose typed in a way the number parser would misread or refuse unhelpfully:
+    a thousands comma, or a unit that is not the one in the Unit box."""
+    if _THOUSANDS_COMMA.search(text):
+        shown_text = text.strip()
+        plain = re.sub(r"[^\d.]", "", shown_text.replace("\uff0c", ","))
+        return FieldProblem(
+            "dose", f"'{shown_text}': type {plain} without a comma (or 1.5 with a point)")
+    typed = _NUMBER_AND_UNIT.match(text)
+    if typed is None:
+        return None
+    amount, unit = typed.group(1).replace(",", "."), typed.group(2).lower()
+    if unit == dose_unit:
+        return None
+    instead = f"type the dose in {dose_unit}"
+    if unit in _TO_MG and dose_unit in _TO_MG:
+        converted = float(amount) * _TO_MG[unit] / _TO_MG[dose_unit]
+        instead = f"type {converted:g}"
+    return FieldProblem(
+        "dose", f"You typed {unit} but Unit is {dose_unit} — change Unit to {unit}, or {instead}")
+
+
 def parse_dose(value: Any, drug: str, dose_unit: str) -> float | FieldProblem:
     """The dose as typed (text from the dialog, a number from a file), or what to type."""
     # Imported here: app.validation (the observation limits) is not needed to paint the
@@ -153,6 +184,10 @@ def parse_dose(value: Any, drug: str, dose_unit: str) -> float | FieldProblem:
     from app.validation.parsing import Bad, parse_number
 
     example = dose_example(drug)
+    if isinstance(value, str):
+        slip = dose_text_problem(value, dose_unit)
+        if slip is not None:
+            return slip
     number = parse_number(value, dose_unit if dose_unit in UNITS else "")
     if number is None:
         return FieldProblem("dose", f"Type the dose given, e.g. {example}")
