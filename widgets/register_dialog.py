@@ -153,7 +153,7 @@ class RegisterDialog(FormDialog):
         self.carer_name.setPlaceholderText("who stays with the patient day and night")
         self.add_row("24 h ca&rer", self.carer_name, "carer_name", form=episode_form)
         self.carer_phone = named(QLineEdit(), "carer_phone")
-        self.add_row("Carer p&hone", self.carer_phone, "carer_phone", form=episode_form)
+        self.add_row("Carer ph&one", self.carer_phone, "carer_phone", form=episode_form)
         self.developmental_delay = named(
             QCheckBox("&Developmental delay (assess ICANS with CAPD)"), "developmental_delay"
         )
@@ -186,6 +186,13 @@ class RegisterDialog(FormDialog):
         self.offer_box.setStyleSheet(OFFER_STYLE)
         self.offer_box.hide()
         self.layout_.addWidget(self.offer_box)
+        # When the typed name or date of birth differ from the stored ones, Yes waits for
+        # this tick (re-audit finding 7: a different date of birth is the strongest sign of
+        # a wrong-patient match, and two Enters must not attach the episode).
+        self.same_person = named(QCheckBox(), "same_person")
+        self.same_person.hide()
+        self.same_person.toggled.connect(self._same_person_toggled)
+        self.layout_.addWidget(self.same_person)
 
         self.nhs_number.textChanged.connect(self._nhs_changed)
         for edit in (self.nhs_number, self.hospital_number):
@@ -253,6 +260,9 @@ class RegisterDialog(FormDialog):
     # --- saving -----------------------------------------------------------------------------
     def submit(self) -> None:
         if self.offer is not None:  # the second Enter: yes, add it to that patient
+            if self.needs_same_person_tick():
+                self.same_person.setFocus()
+                return
             self._save(existing_patient_id=self.offer.patient.id)
             return
         dob, planned, problems = self._dates()
@@ -312,22 +322,49 @@ class RegisterDialog(FormDialog):
             lines.append(
                 f"<b>⚠ You typed {html.escape(typed)}{born}: check this is the same person. "
                 "The stored name and date of birth are kept.</b>")
-        lines.append("Enter adds the episode to this patient; Esc goes back to the form.")
+        differs = len(lines) > 1
+        if differs:
+            lines.append("Tick the box below once you have checked, then press Yes (Alt+Y); "
+                         "Esc goes back to the form.")
+        else:
+            lines.append("Enter adds the episode to this patient; Esc goes back to the form.")
         self.offer_box.setText("<br>".join(lines))
         self.offer_box.setAccessibleName(re.sub(r"<[^>]+>", "", " ".join(lines)))
         self.offer_box.show()
         self.offer = error
         self.save_button.setText(f"&Yes — add the episode for {patient.name}")
-        self.cancel_button.setText("&Back to the form")
+        self.cancel_button.setText("Back &to the form")
+        self.same_person.setText(f"I have checked this is the sa&me person (stored date of "
+                                 f"birth {patient.date_of_birth:%d %b %Y})")
+        self.same_person.setChecked(False)
+        self.same_person.setVisible(differs)
+        # Enter accepts only when the details match: otherwise Yes is neither the default
+        # nor focused, and stays disabled until the tick.
+        self.save_button.setDefault(not differs)
+        self.save_button.setEnabled(self.can_save())
         self._fit_height()
-        self.save_button.setFocus()
+        (self.same_person if differs else self.save_button).setFocus()
+
+    def _same_person_toggled(self, _checked: bool) -> None:
+        self.save_button.setEnabled(self.can_save())
+
+    def can_save(self) -> bool:
+        return not self.needs_same_person_tick()
+
+    def needs_same_person_tick(self) -> bool:
+        return (self.offer is not None and self.same_person.isVisible()
+                and not self.same_person.isChecked())
 
     def withdraw_offer(self) -> None:
         if self.offer is None:
             return
         self.offer = None
         self.offer_box.hide()
+        self.same_person.hide()
+        self.same_person.setChecked(False)
         self.save_button.setText(SAVE_TEXT)
+        self.save_button.setEnabled(True)
+        self.save_button.setDefault(True)
         self.cancel_button.setText(CANCEL_TEXT)
 
     def reject(self) -> None:
