@@ -336,13 +336,12 @@ class AuditViewer(QWidget):
         try:
             rows = list(self._query(**self.filters(), limit=self.shown_limit + 1))
         except ValueError:
-            self.message.setText("Episode must be a number (e.g. 12) or the patient's NHS "
-                                 "number (10 digits, e.g. 999 000 0018).")
+            self._refused("Episode must be a number (e.g. 12) or the patient's NHS number "
+                          "(10 digits, e.g. 999 000 0018).")
             return
         except ServiceError as error:
             problems = getattr(error, "problems", None)
-            self.message.setText(
-                "; ".join(p.message for p in problems) if problems else str(error))
+            self._refused("; ".join(p.message for p in problems) if problems else str(error))
             return
         more = len(rows) > self.shown_limit
         rows = rows[: self.shown_limit]
@@ -358,6 +357,15 @@ class AuditViewer(QWidget):
         self.more_button.setVisible(more and self.shown_limit < MOST_SHOWN)
         if rows:
             self.table.selectRow(0)
+
+    def _refused(self, problem: str) -> None:
+        """A refused filter empties the table (re-audit finding 10): the rows of the
+        previous search under the error read as the filtered ones."""
+        self.model.set_rows([])
+        self.diff.clear()
+        self.more_button.hide()
+        self.message.setText(f"{problem} No events shown — correct the filter and press "
+                             "Enter.")
 
     def _show_selected(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if current.isValid():
