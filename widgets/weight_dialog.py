@@ -150,7 +150,7 @@ class WeightDialog(FormDialog):
 
     def _withdraw_question(self) -> None:
         """A new weight typed: the reason asked for the old one no longer applies."""
-        if not self.reason.isVisible():
+        if self.reason.isHidden():
             return
         self.reason.clear()
         self.reason.setVisible(False)
@@ -207,8 +207,8 @@ class WeightDialog(FormDialog):
             self.show_problems(problems, "Not saved — please correct the marked fields.")
             return
         ctx, actor, episode_id, version = self.ctx, self.actor, self.episode_id, self.header.version
-        reason = self.reason.text().strip() if self.reason.isVisible() else ""
-        if self.reason.isVisible() and not reason:
+        reason = self.reason.text().strip() if not self.reason.isHidden() else ""
+        if not self.reason.isHidden() and not reason:
             self.show_problems([FieldProblem("reason", "Give the reason to store this weight")],
                                "Not saved — check this weight:")
             return
