@@ -12,7 +12,6 @@ from PySide6.QtWidgets import QDialog
 from app.context import AppContext
 from app.services import patients
 from tests.gui_dialogs.conftest import NURSE, active_episode, focused, press, show, type_text
-from widgets import administration_dialog
 from widgets.administration_dialog import AdministrationDialog
 from widgets.weight_dialog import WeightDialog
 
@@ -95,7 +94,7 @@ def test_the_dose_that_follows_a_new_weight_is_said_out_loud(
         weight_dialog.submit()
         return int(weight_dialog.result())
 
-    monkeypatch.setattr(administration_dialog.WeightDialog, "exec", reweigh)
+    monkeypatch.setattr(WeightDialog, "exec", reweigh)
     dialog.update_weight()
     assert dialog.dose.text() == "114"
     assert dialog.recalculated.isVisible()
