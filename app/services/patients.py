@@ -766,6 +766,11 @@ def _weight_confirmation(e: Episode, weight_kg: float, on: date) -> FieldProblem
     if adult and weight_kg < PAEDIATRIC_RATE_UNDER_KG <= old:
         why.append(f"under {PAEDIATRIC_RATE_UNDER_KG:g} kg an adult's tocilizumab dose "
                    "moves to the 12 mg/kg rate")
+    if on < e.weight_recorded_on:
+        # Correcting a weight mistyped at registration may give the day it was really
+        # measured, before the stored date; anything else replaces a newer weight.
+        why.append(f"weighed before the weight it replaces ({e.weight_recorded_on:%d %b %Y}):"
+                   " a correction of a mistyped weight?")
     if not why:
         return None
     return FieldProblem(
@@ -785,9 +790,9 @@ def update_weight(
 ) -> EpisodeRow:
     """The weight tocilizumab doses are calculated from (RULES E5).
 
-    A date before the stored weight's date is refused (it would replace a newer weight
-    with an older one). An improbable weight (see _weight_confirmation) raises
-    ConfirmationRequired until `reason` is given; the reason is kept in the audit event."""
+    An improbable weight or date (see _weight_confirmation: a change over 20 %, an adult
+    under 30 kg, a date before the stored weight's) raises ConfirmationRequired until
+    `reason` is given; the reason is kept in the audit event."""
     require(actor, Action.RECORD_ASSESSMENT)
     on = recorded_on or ctx.clock().astimezone(ctx.tz).date()
     given = (reason or "").strip() or None
@@ -796,11 +801,6 @@ def update_weight(
         problems = _weight_problems(weight_kg)
         if on > ctx.clock().astimezone(ctx.tz).date():
             problems.append(FieldProblem("weight_recorded_on", "date is in the future"))
-        elif on < e.weight_recorded_on:
-            problems.append(FieldProblem(
-                "weight_recorded_on",
-                f"this is older than the weight already recorded "
-                f"({e.weight_recorded_on:%d %b %Y}) — type the date it was measured"))
         if not problems and given is None:
             needed = _weight_confirmation(e, float(weight_kg), on)
             if needed is not None:

@@ -240,6 +240,9 @@ def test_update_weight_from_the_calculator_recalculates_the_dose(
         assert "59 kg" in weight_dialog.current.text()
         assert focused() is weight_dialog.weight
         type_text(qtbot, "95")
+        press(qtbot, Qt.Key.Key_Return)  # a 61 % change: the reason is asked for (RULES E5)
+        assert focused() is weight_dialog.reason
+        type_text(qtbot, "95 kg typed as 59 at registration")
         press(qtbot, Qt.Key.Key_Return)
 
     seen = _in_weight_dialog(qtbot, weigh)
@@ -274,7 +277,8 @@ def test_a_weight_over_a_week_old_is_flagged_in_the_calculator(
     episode_id = active_episode(dctx, weight=80.0)
     version = patients.get_episode(dctx, NURSE, episode_id).version
     patients.update_weight(
-        dctx, NURSE, episode_id, 80.0, recorded_on=date(2026, 2, 26), expected_version=version
+        dctx, NURSE, episode_id, 80.0, recorded_on=date(2026, 2, 26), expected_version=version,
+        reason="test: the weight of 26 Feb",  # before the stored date: asked for a reason
     )
     dialog = _open(qtbot, dctx, episode_id)
     type_text(qtbot, "T")

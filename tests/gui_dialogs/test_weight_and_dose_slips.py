@@ -59,16 +59,17 @@ def test_retyping_the_weight_withdraws_the_question(qtbot: Any, dctx: AppContext
     assert patients.get_episode(dctx, NURSE, episode_id).weight_kg == 93.0
 
 
-def test_an_older_date_is_refused_next_to_the_date(qtbot: Any, dctx: AppContext) -> None:
+def test_an_older_date_asks_for_a_reason(qtbot: Any, dctx: AppContext) -> None:
     episode_id = active_episode(dctx, weight=80.0)
     dialog = _weight_dialog(qtbot, dctx, episode_id)
     type_text(qtbot, "79")
     dialog.weighed_on.setText("01/01/2020")
     press(qtbot, Qt.Key.Key_Return)
     assert dialog.result() != QDialog.DialogCode.Accepted
-    error = dialog.findChild(type(dialog.change), "error_weight_recorded_on")
-    assert error is not None and error.isVisible()
-    assert "older than the weight already recorded (10 Mar 2026)" in error.text()
+    assert dialog.reason.isVisible()
+    assert "weighed before the weight it replaces (10 Mar 2026)" in dialog.top_error.text() + \
+        " ".join(label.text() for label in dialog.field_errors.values())
+    assert patients.get_episode(dctx, NURSE, episode_id).weight_kg == 80.0
 
 
 def _drug_dialog(qtbot: Any, ctx: AppContext, episode_id: int) -> AdministrationDialog:

@@ -70,6 +70,11 @@ def test_correcting_a_mistyped_weight_with_the_date_it_was_measured(
     assert focused() is dialog.weighed_on
     dialog.weighed_on.selectAll()
     type_text(qtbot, "08/03/2026")
+    press(qtbot, Qt.Key.Key_Return)  # 59 -> 95 kg, dated before the stored weight: asked why
+    assert dialog.result() != dialog.DialogCode.Accepted
+    assert _stored(dctx, episode_id) == (59.0, date(2026, 3, 10))
+    assert focused() is dialog.reason
+    type_text(qtbot, "95 kg typed as 59 at registration; weighed in clinic 08/03")
     press(qtbot, Qt.Key.Key_Return)
     assert dialog.result() == dialog.DialogCode.Accepted, dialog.top_error.text()
     assert _stored(dctx, episode_id) == (95.0, date(2026, 3, 8))

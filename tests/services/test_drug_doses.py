@@ -38,7 +38,8 @@ def _problem(error: pytest.ExceptionInfo[Any], field: str) -> str:
 
 def _set_weight(ctx: AppContext, episode_id: int, kg: float) -> None:
     version = patients.get_episode(ctx, NURSE, episode_id).version
-    patients.update_weight(ctx, NURSE, episode_id, kg, expected_version=version)
+    patients.update_weight(ctx, NURSE, episode_id, kg, expected_version=version,
+                           reason="test: re-weighed")
 
 
 def test_a_thousandfold_unit_slip_is_refused_saying_what_to_type(

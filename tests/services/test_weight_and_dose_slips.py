@@ -79,18 +79,20 @@ def test_a_child_under_30_kg_is_reweighed_without_a_question(ctx: AppContext) ->
     assert _weigh(ctx, child, 24.0).weight_kg == 24.0  # a child under 30 kg: no question
 
 
-def test_a_date_older_than_the_stored_weight_is_refused(
+def test_a_date_older_than_the_stored_weight_needs_a_reason(
     ctx: AppContext, episode_id: int
 ) -> None:
+    """Correcting a weight mistyped at registration may give the day it was measured,
+    before the stored date: asked, not refused; without a reason nothing changes."""
     stored_on = patients.get_episode(ctx, NURSE, episode_id).weight_recorded_on
-    with pytest.raises(ValidationFailed) as refused:
+    with pytest.raises(ConfirmationRequired) as asked:
         _weigh(ctx, episode_id, 69.0, recorded_on=date(2020, 1, 1))
-    problem = refused.value.problems[0]
-    assert problem.field == "weight_recorded_on"
-    assert problem.message == (
-        f"this is older than the weight already recorded ({stored_on:%d %b %Y}) — type the "
-        "date it was measured")
+    assert f"weighed before the weight it replaces ({stored_on:%d %b %Y})" in (
+        asked.value.problems[0].message)
     assert patients.get_episode(ctx, NURSE, episode_id).weight_kg == 70.0
+    stored = _weigh(ctx, episode_id, 69.0, recorded_on=date(2020, 1, 1),
+                    reason="registration weight was mistyped; clinic weight 01/01")
+    assert (stored.weight_kg, stored.weight_recorded_on) == (69.0, date(2020, 1, 1))
 
 
 @pytest.mark.parametrize(
