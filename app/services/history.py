@@ -55,6 +55,11 @@ def load_episode(session: Session, episode_id: int) -> Episode:
     return episode
 
 
+def patient_name(p: Patient) -> str:
+    """"SMITH, Anna": the family name in capitals, as on every screen and printed page."""
+    return f"{p.family_name.upper()}, {p.given_name}"
+
+
 def load_patient(session: Session, patient_id: int) -> Patient:
     patient = session.get(Patient, patient_id)
     if patient is None:

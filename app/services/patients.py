@@ -25,7 +25,13 @@ from app.nhs_number import format_nhs_number, normalise_nhs_number
 from app.permissions import Action, require
 from app.rows import EpisodeRow, PatientRow, Registration
 from app.services.alerts import resolve_by_system
-from app.services.history import age_on, load_episode, load_patient, versioned_update
+from app.services.history import (
+    age_on,
+    load_episode,
+    load_patient,
+    patient_name,
+    versioned_update,
+)
 from db.models import Alert, Episode, Patient
 
 SEXES = ("female", "male", "other", "unknown")
@@ -192,9 +198,6 @@ def _open_episode(session: Session, patient_id: int) -> Episode | None:
     ).scalars().first()
 
 
-def _patient_name(p: Patient) -> str:
-    return f"{p.family_name.upper()}, {p.given_name}"
-
 
 def describe_open_episode(e: Episode | EpisodeRow, tz: ZoneInfo) -> str:
     """"a CAR-T episode awaiting infusion (Yescarta, planned 12 Mar 2026, bed 4)"."""
@@ -259,7 +262,7 @@ def register_patient(
                     FieldProblem(
                         field,
                         f"{label} is already registered to patient {existing.id} "
-                        f"({_patient_name(existing)}) — open that patient instead",
+                        f"({patient_name(existing)}) — open that patient instead",
                     )
                 ]
             )
@@ -325,7 +328,7 @@ def _refuse_second_open_episode(session: Session, patient: Patient, tz: ZoneInfo
             [
                 FieldProblem(
                     "patient_id",
-                    f"{_patient_name(patient)} already has an open episode: "
+                    f"{patient_name(patient)} already has an open episode: "
                     f"{describe_open_episode(open_episode, tz)} — discharge it before "
                     "registering another infusion",
                 )
@@ -489,7 +492,7 @@ def register_patient_with_episode(
 def _already_registered(
     session: Session, existing: Patient, field: str, label: str, *, tz: ZoneInfo
 ) -> AlreadyRegistered:
-    who = f"{_patient_name(existing)} (born {existing.date_of_birth:%d %b %Y})"
+    who = f"{patient_name(existing)} (born {existing.date_of_birth:%d %b %Y})"
     open_episode = _open_episode(session, existing.id)
     if open_episode is None:
         message = (f"{label} belongs to {who}. Add the new CAR-T episode to this patient "

@@ -38,7 +38,7 @@ from app.nhs_number import format_nhs_number
 from app.permissions import Action, is_allowed, require
 from app.products import Product, ProductTableError, products
 from app.rows import EpisodeRow
-from app.services.history import load_episode
+from app.services.history import load_episode, patient_name
 from app.services.patients import to_episode_row
 from db.models import Administration, Alert, Episode, Patient, StockMovement, Vial
 from grading.tocilizumab import (
@@ -894,7 +894,7 @@ def list_stock_episodes(ctx: AppContext, actor: Actor) -> list[StockEpisode]:
         out.append(StockEpisode(
             episode_id=episode.id,
             bed=episode.bed,
-            patient=(f"{patient.family_name.upper()}, {patient.given_name}" if show_names
+            patient=(patient_name(patient) if show_names
                      else _initials(patient.given_name, patient.family_name)),
             identifier=identifier,
             status=episode.status,

@@ -57,6 +57,7 @@ from app.services.history import (
     load_episode,
     load_patient,
     local_date_of_day,
+    patient_name,
     whole_years,
 )
 from db.models import Administration, Alert, Assessment, Episode, Patient
@@ -67,9 +68,6 @@ if TYPE_CHECKING:
 LAST_DAY = 28
 RECENTLY_FINISHED = timedelta(days=35)  # trend grid: infused within this, any status
 
-
-def _patient_name(p: Patient) -> str:
-    return f"{p.family_name.upper()}, {p.given_name}"
 
 
 def _bed_key(bed: str) -> tuple[Any, ...]:
@@ -221,7 +219,7 @@ def list_ward(ctx: AppContext, actor: Actor, ward: str | None = None) -> list[Wa
                 patient_id=patient.id,
                 ward=episode.ward,
                 bed=episode.bed,
-                patient_name=_patient_name(patient),
+                patient_name=patient_name(patient),
                 nhs_number=format_nhs_number(patient.nhs_number),
                 hospital_number=patient.hospital_number,
                 date_of_birth=patient.date_of_birth,
@@ -311,7 +309,7 @@ def list_planned(ctx: AppContext, actor: Actor, ward: str | None = None) -> list
                 patient_id=patient.id,
                 ward=episode.ward,
                 bed=episode.bed,
-                patient_name=_patient_name(patient),
+                patient_name=patient_name(patient),
                 nhs_number=format_nhs_number(patient.nhs_number),
                 hospital_number=patient.hospital_number,
                 date_of_birth=patient.date_of_birth,
@@ -343,7 +341,7 @@ def _header(session: Session, episode: Episode, now: datetime, tz: ZoneInfo) -> 
     return EpisodeHeader(
         episode_id=episode.id,
         patient_id=patient.id,
-        name=_patient_name(patient),
+        name=patient_name(patient),
         family_name=patient.family_name,
         given_name=patient.given_name,
         nhs_number=format_nhs_number(patient.nhs_number),
@@ -769,7 +767,7 @@ def trend_grid(ctx: AppContext, actor: Actor, ward: str | None = None) -> list[T
         out.append(
             TrendRow(
                 episode_id=episode.id,
-                patient_name=_patient_name(patient),
+                patient_name=patient_name(patient),
                 nhs_number=format_nhs_number(patient.nhs_number),
                 bed=episode.bed,
                 product_code=episode.product_code,
